@@ -17,7 +17,7 @@ enum {
 	ERR_AUTH = -5,        /* MAC, tag, cookie or certificate check failed */
 	ERR_REPLAY = -6,      /* packet id already seen or too old */
 	ERR_NOMEM = -7,
-	ERR_STATE = -8,       /* not valid in the current state */
+	ERR_BADSTATE = -8,       /* not valid in the current state */
 	ERR_CRYPTO = -9,      /* OpenSSL failed for a reason that is not the input's */
 	ERR_SYS = -10,        /* system call failed, see errno */
 	ERR_RANGE = -11,      /* a number outside its allowed range */

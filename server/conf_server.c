@@ -1,1 +1,1168 @@
+/*
+ * conf_server.c - the server's directive table and struct server_conf.
+ *
+ * Design: one const table, sorted by name (bsearch in common/conf.c), where
+ * each row holds a directive's arity, scope, handler and printer side by
+ * side, so parsing and the normalised output cannot drift apart; defaults
+ * live in one function (set_defaults).  Handlers only fill the struct
+ * (plus a little parse-time state in struct cs_ctx); cross-directive rules
+ * run once at the end in check_whole().  The only I/O is reading the files
+ * named by ca/cert/key/dh.
+ *
+ * Names, arities and meanings are OpenVPN 2.6's; docs/openvpn-protocol.md
+ * sections 12 (timers/defaults) and 13 (server NET MASK, topology).  Where
+ * 2.6 would accept something we cannot do yet (tcp, tap, net30, ...) we
+ * fail with "not supported yet" rather than run with a different meaning.
+ *
+ * Invariants: every blob's data is NUL-terminated and holds no NUL; blobs are
+ * wiped before being freed or replaced; on any failure the caller gets a
+ * zeroed struct and one "FILE[:LINE]: message" string.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
 #include "conf_server.h"
+#include "err.h"
+
+enum dev_type { DEV_TYPE_NONE, DEV_TYPE_TUN };
+
+/* Parse-time state that does not belong in the result. */
+struct cs_ctx {
+	struct server_conf *c;
+	char dir[PATH_MAX];      /* directory of the config file; "" = current */
+	bool has_dev;
+	enum dev_type dev_type;
+};
+
+/* The data-channel ciphers we implement, in canonical spelling. */
+static const char *const known_ciphers[] = {
+	"AES-128-GCM", "AES-256-GCM", "CHACHA20-POLY1305",
+};
+
+/* 2.6 MAX_NCP_CIPHERS_LENGTH: the list must fit in an IV_CIPHERS line. */
+enum { DATA_CIPHERS_TEXT_MAX = 127 };
+
+static void
+set_defaults(struct server_conf *c)
+{
+	static const char *const def_ciphers[] = { "AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305" };
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->port = 1194;
+	snprintf(c->proto, sizeof(c->proto), "udp");
+	c->family = AF_INET;
+	c->verb = 1;
+	for (i = 0; i < sizeof(def_ciphers) / sizeof(def_ciphers[0]); i++)
+		snprintf(c->data_ciphers[i], sizeof(c->data_ciphers[i]), "%s", def_ciphers[i]);
+	c->n_data_ciphers = (unsigned)i;
+	c->max_clients = 1024;
+	c->tun_mtu = 1500;
+	c->reneg_sec = 3600;
+	c->hand_window = 60;
+	c->tls_timeout = 2;
+	c->replay_window = 64;
+	c->replay_time = 15;
+	c->verify_client_cert = CONF_VERIFY_REQUIRE;
+}
+
+/* ---- key and certificate blobs ---- */
+
+static void
+blob_free(struct conf_blob *b)
+{
+	if (b->data != NULL) {
+		explicit_bzero(b->data, b->len);
+		free(b->data);
+	}
+	free(b->path);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Resolve `rel` against the config's directory (as `cd DIR` would for 2.6). */
+static int
+resolve(const struct cs_ctx *x, const char *rel, char *out, size_t cap)
+{
+	int k;
+
+	if (rel[0] == '/' || x->dir[0] == '\0')
+		k = snprintf(out, cap, "%s", rel);
+	else
+		k = snprintf(out, cap, "%s/%s", x->dir, rel);
+	return k < 0 || (size_t)k >= cap ? ERR_OVERFLOW : 0;
+}
+
+/* Read the whole file into a fresh NUL-terminated buffer.  Plain read(2), no
+ * stdio, so no extra copy of a private key sits in a FILE buffer. */
+static int
+read_file(const char *path, char **data, size_t *len, const char **why)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t n = 0, cap;
+	int fd, r = ERR_SYS, saved;
+
+	*why = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return ERR_SYS;
+	if (fstat(fd, &st) != 0)
+		goto out;
+	if (!S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		r = ERR_CONFIG;
+		goto out;
+	}
+	if (st.st_size > CONF_BLOB_MAX) {
+		*why = "file is too large";
+		r = ERR_CONFIG;
+		goto out;
+	}
+	cap = (size_t)st.st_size + 1;
+	if ((buf = malloc(cap)) == NULL) {
+		errno = ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		ssize_t k = read(fd, buf + n, cap - n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			goto out;
+		if (k == 0)
+			break;
+		n += (size_t)k;
+		if (n == cap) {
+			*why = "file changed while being read";
+			r = ERR_CONFIG;
+			goto out;
+		}
+	}
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	buf = NULL;
+	r = 0;
+out:
+	saved = errno;
+	if (buf != NULL) {
+		explicit_bzero(buf, cap);
+		free(buf);
+	}
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+/* ca/cert/key/dh: a path to read now, or an inline block. */
+static int
+load_blob(struct cs_ctx *x, const struct conf_line *l, struct conf_blob *b, struct conf_err *err)
+{
+	struct conf_blob nb;
+	char full[PATH_MAX];
+	const char *why;
+	int r;
+
+	memset(&nb, 0, sizeof(nb));
+	if (l->is_inline) {
+		if (l->len == 0)
+			return conf_errf(err, l, "%s: inline <%s> block is empty", l->argv[0], l->argv[0]);
+		if ((nb.data = malloc(l->len + 1)) == NULL)
+			return conf_errf(err, l, "%s: out of memory", l->argv[0]);
+		memcpy(nb.data, l->data, l->len);
+		nb.data[l->len] = '\0';
+		nb.len = l->len;
+		nb.is_inline = true;
+	} else {
+		if (resolve(x, l->argv[1], full, sizeof(full)) != 0)
+			return conf_errf(err, l, "%s: path '%s' is too long", l->argv[0], l->argv[1]);
+		r = read_file(full, &nb.data, &nb.len, &why);
+		if (r != 0)
+			return conf_errf(err, l, "%s: cannot read '%s': %s", l->argv[0], full,
+			    why != NULL ? why : strerror(errno));
+		if (nb.len == 0) {
+			blob_free(&nb);
+			return conf_errf(err, l, "%s: '%s' is empty", l->argv[0], full);
+		}
+		/* Path as written: printing it back must give the same config. */
+		if ((nb.path = strdup(l->argv[1])) == NULL) {
+			blob_free(&nb);
+			return conf_errf(err, l, "%s: out of memory", l->argv[0]);
+		}
+	}
+	if (strlen(nb.data) != nb.len) {
+		blob_free(&nb);
+		return conf_errf(err, l, "%s: contains a NUL byte (PEM text expected)", l->argv[0]);
+	}
+	blob_free(b);   /* last one wins, as in 2.6 */
+	*b = nb;
+	return 0;
+}
+
+static int
+h_ca(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct cs_ctx *x = ctx;
+
+	return load_blob(x, l, &x->c->ca, err);
+}
+
+static int
+h_cert(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct cs_ctx *x = ctx;
+
+	return load_blob(x, l, &x->c->cert, err);
+}
+
+static int
+h_key(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct cs_ctx *x = ctx;
+
+	return load_blob(x, l, &x->c->key, err);
+}
+
+static int
+h_dh(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct cs_ctx *x = ctx;
+	int r;
+
+	if (!l->is_inline && strcmp(l->argv[1], "none") == 0) {
+		blob_free(&x->c->dh);
+		x->c->dh_none = true;
+		return 0;
+	}
+	if ((r = load_blob(x, l, &x->c->dh, err)) == 0)
+		x->c->dh_none = false;
+	return r;
+}
+
+static void
+print_blob(FILE *f, const char *name, const struct conf_blob *b)
+{
+	if (b->data == NULL)
+		return;
+	if (b->is_inline) {
+		/* Placeholder body: never print key material. */
+		fprintf(f, "<%s>\n[inline]\n</%s>\n", name, name);
+		return;
+	}
+	fprintf(f, "%s ", name);
+	conf_print_token(f, b->path);
+	fputc('\n', f);
+}
+
+static void
+p_ca(FILE *f, const void *o)
+{
+	print_blob(f, "ca", &((const struct server_conf *)o)->ca);
+}
+
+static void
+p_cert(FILE *f, const void *o)
+{
+	print_blob(f, "cert", &((const struct server_conf *)o)->cert);
+}
+
+static void
+p_key(FILE *f, const void *o)
+{
+	print_blob(f, "key", &((const struct server_conf *)o)->key);
+}
+
+static void
+p_dh(FILE *f, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (c->dh_none)
+		fprintf(f, "dh none\n");
+	else
+		print_blob(f, "dh", &c->dh);
+}
+
+/* ---- ciphers ---- */
+
+static const char *
+cipher_canon(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(known_ciphers) / sizeof(known_ciphers[0]); i++)
+		if (strcasecmp(name, known_ciphers[i]) == 0)
+			return known_ciphers[i];
+	return NULL;
+}
+
+/* 2.6 list syntax: colon-separated, empty items skipped, a leading '?' marks
+ * an optional cipher that is dropped if unknown.  We also drop duplicates. */
+static int
+h_data_ciphers(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	char list[CONF_MAX_DATA_CIPHERS][CONF_CIPHER_NAME_MAX];
+	char item[DATA_CIPHERS_TEXT_MAX + 1];
+	const char *s = l->argv[1], *e, *canon;
+	unsigned n = 0, i;
+
+	if (strlen(s) > DATA_CIPHERS_TEXT_MAX)
+		return conf_errf(err, l, "data-ciphers: list is longer than %u characters",
+		    (unsigned)DATA_CIPHERS_TEXT_MAX);
+	for (; *s != '\0'; s = *e == ':' ? e + 1 : e) {
+		bool optional;
+		size_t il;
+
+		e = strchr(s, ':');
+		if (e == NULL)
+			e = s + strlen(s);
+		il = (size_t)(e - s);
+		if (il == 0)
+			continue;
+		memcpy(item, s, il);
+		item[il] = '\0';
+		optional = item[0] == '?';
+		canon = cipher_canon(item + (optional ? 1 : 0));
+		if (canon == NULL) {
+			if (optional)
+				continue;
+			return conf_errf(err, l, "data-ciphers: unknown or unsupported cipher '%s' "
+			    "(supported: AES-256-GCM, AES-128-GCM, CHACHA20-POLY1305)", item);
+		}
+		for (i = 0; i < n && strcmp(list[i], canon) != 0; i++)
+			;
+		if (i < n)
+			continue;
+		snprintf(list[n++], sizeof(list[0]), "%s", canon);
+	}
+	if (n == 0)
+		return conf_errf(err, l, "data-ciphers: no usable cipher in '%s'", l->argv[1]);
+	memcpy(c->data_ciphers, list, sizeof(list));
+	c->n_data_ciphers = n;
+	return 0;
+}
+
+static void
+p_data_ciphers(FILE *f, const void *o)
+{
+	const struct server_conf *c = o;
+	unsigned i;
+
+	fprintf(f, "data-ciphers ");
+	for (i = 0; i < c->n_data_ciphers; i++)
+		fprintf(f, "%s%s", i ? ":" : "", c->data_ciphers[i]);
+	fputc('\n', f);
+}
+
+static int
+h_data_ciphers_fallback(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	const char *canon = cipher_canon(l->argv[1]);
+
+	if (canon == NULL)
+		return conf_errf(err, l, "data-ciphers-fallback: unknown or unsupported cipher '%s' "
+		    "(supported: AES-256-GCM, AES-128-GCM, CHACHA20-POLY1305)", l->argv[1]);
+	snprintf(c->data_ciphers_fallback, sizeof(c->data_ciphers_fallback), "%s", canon);
+	return 0;
+}
+
+static void
+p_data_ciphers_fallback(FILE *f, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (c->data_ciphers_fallback[0] != '\0')
+		fprintf(f, "data-ciphers-fallback %s\n", c->data_ciphers_fallback);
+}
+
+/* ---- transport and device ---- */
+
+static int
+h_port(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	return conf_arg_port(l, 1, &((struct cs_ctx *)ctx)->c->port, err);
+}
+
+static void
+p_port(FILE *f, const void *o)
+{
+	fprintf(f, "port %u\n", (unsigned)((const struct server_conf *)o)->port);
+}
+
+static int
+h_proto(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	static const char *const tcp[] = { "tcp", "tcp4", "tcp6", "tcp-server", "tcp4-server",
+		"tcp6-server", "tcp-client", "tcp4-client", "tcp6-client" };
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	const char *p = l->argv[1];
+	size_t i;
+
+	if (strcmp(p, "udp") == 0 || strcmp(p, "udp4") == 0 || strcmp(p, "udp6") == 0) {
+		snprintf(c->proto, sizeof(c->proto), "%s", p);
+		return 0;
+	}
+	for (i = 0; i < sizeof(tcp) / sizeof(tcp[0]); i++)
+		if (strcmp(p, tcp[i]) == 0)
+			return conf_errf(err, l, "proto: '%s' is not supported yet (use udp, udp4 or udp6)",
+			    p);
+	return conf_errf(err, l, "proto: unknown protocol '%s'", p);
+}
+
+static void
+p_proto(FILE *f, const void *o)
+{
+	fprintf(f, "proto %s\n", ((const struct server_conf *)o)->proto);
+}
+
+static int
+h_local(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+
+	if (addr_parse(l->argv[1], &c->local) != 0)
+		return conf_errf(err, l, "local: '%s' is not an IP address (host names are not supported)",
+		    l->argv[1]);
+	c->has_local = true;
+	return 0;
+}
+
+static void
+p_local(FILE *f, const void *o)
+{
+	const struct server_conf *c = o;
+	char s[ADDR_STR_MAX];
+
+	if (c->has_local && addr_format(&c->local, s, sizeof(s)) == 0)
+		fprintf(f, "local %s\n", s);
+}
+
+static int
+h_dev(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct cs_ctx *x = ctx;
+	const char *d = l->argv[1];
+	size_t n = strlen(d), i;
+
+	/* Linux interface name rules (dev_valid_name): 1..15 bytes, no '/',
+	 * no whitespace, not "." or "..". */
+	if (n == 0 || n >= sizeof(x->c->dev))
+		return conf_errf(err, l, "dev: '%s' is not a valid interface name (1-%zu characters)",
+		    d, sizeof(x->c->dev) - 1);
+	if (strcmp(d, ".") == 0 || strcmp(d, "..") == 0)
+		return conf_errf(err, l, "dev: '%s' is not a valid interface name", d);
+	for (i = 0; i < n; i++)
+		if (d[i] == '/' || d[i] == ':' || (unsigned char)d[i] <= ' ' ||
+		    (unsigned char)d[i] >= 0x7f)
+			return conf_errf(err, l, "dev: '%s' is not a valid interface name", d);
+	memcpy(x->c->dev, d, n + 1);
+	x->has_dev = true;
+	return 0;
+}
+
+static void
+p_dev(FILE *f, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (c->dev[0] != '\0')
+		fprintf(f, "dev %s\n", c->dev);
+}
+
+static int
+h_dev_type(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct cs_ctx *x = ctx;
+
+	if (strcmp(l->argv[1], "tun") == 0) {
+		x->dev_type = DEV_TYPE_TUN;
+		return 0;
+	}
+	if (strcmp(l->argv[1], "tap") == 0)
+		return conf_errf(err, l, "dev-type: 'tap' is not supported yet (only tun)");
+	return conf_errf(err, l, "dev-type: unknown device type '%s' (tun or tap)", l->argv[1]);
+}
+
+static void
+p_dev_type(FILE *f, const void *o)
+{
+	(void)o;
+	/* Always explicit, so a printed config with an odd `dev` name re-parses. */
+	fprintf(f, "dev-type tun\n");
+}
+
+static int
+h_topology(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	const char *t = l->argv[1];
+
+	if (strcmp(t, "subnet") == 0) {
+		c->has_topology = true;
+		return 0;
+	}
+	if (strcmp(t, "net30") == 0 || strcmp(t, "p2p") == 0)
+		return conf_errf(err, l, "topology: '%s' is not supported yet, use topology subnet", t);
+	return conf_errf(err, l, "topology: unknown topology '%s' (subnet, net30 or p2p)", t);
+}
+
+static void
+p_topology(FILE *f, const void *o)
+{
+	if (((const struct server_conf *)o)->has_topology)
+		fprintf(f, "topology subnet\n");
+}
+
+static int
+h_mode(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+
+	if (strcmp(l->argv[1], "server") == 0) {
+		c->mode_server = true;
+		return 0;
+	}
+	if (strcmp(l->argv[1], "p2p") == 0)
+		return conf_errf(err, l, "mode: 'p2p' is not supported yet (only 'mode server')");
+	return conf_errf(err, l, "mode: unknown mode '%s' (server or p2p)", l->argv[1]);
+}
+
+static void
+p_mode(FILE *f, const void *o)
+{
+	if (((const struct server_conf *)o)->mode_server)
+		fprintf(f, "mode server\n");
+}
+
+/*
+ * `server NET MASK [nopool]`: 2.6's helper also implies `mode server` and
+ * `tls-server`.  Mask limits are doc section 13: /29 or shorter for tun (the
+ * server, the pool and broadcast need room) and at most /16, 2.6's
+ * IFCONFIG_POOL_MIN_NETBITS.
+ */
+static int
+h_server(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	struct addr net, mask, canon;
+	uint8_t len;
+	uint32_t m;
+	char s[ADDR_STR_MAX];
+
+	if (addr_parse(l->argv[1], &net) != 0 || net.family != AF_INET)
+		return conf_errf(err, l, "server: '%s' is not an IPv4 network address", l->argv[1]);
+	if (addr_parse(l->argv[2], &mask) != 0 || mask.family != AF_INET)
+		return conf_errf(err, l, "server: '%s' is not an IPv4 netmask", l->argv[2]);
+	if (addr_netmask_len(&mask, &len) != 0)
+		return conf_errf(err, l, "server: '%s' is not a contiguous netmask", l->argv[2]);
+	if (len > 29)
+		return conf_errf(err, l, "server: netmask %s (/%u) is too small: "
+		    "it must be /29 or shorter", l->argv[2], (unsigned)len);
+	if (len < 16)
+		return conf_errf(err, l, "server: netmask %s (/%u) is too large: "
+		    "it must be /16 or longer (the pool holds at most 65536 addresses)",
+		    l->argv[2], (unsigned)len);
+	m = addr_v4(&mask);
+	if ((addr_v4(&net) & ~m) != 0) {
+		addr_from_v4(addr_v4(&net) & m, &canon);
+		addr_format(&canon, s, sizeof(s));
+		return conf_errf(err, l, "server: %s/%u has host bits set (did you mean %s?)",
+		    l->argv[1], (unsigned)len, s);
+	}
+	if (addr_v4(&net) == 0)
+		return conf_errf(err, l, "server: network 0.0.0.0 is not allowed");
+	if (l->argc == 4 && strcmp(l->argv[3], "nopool") != 0)
+		return conf_errf(err, l, "server: '%s' is not a recognized flag (only 'nopool')",
+		    l->argv[3]);
+	c->server_net.a = net;
+	c->server_net.len = len;
+	c->server_nopool = l->argc == 4;
+	c->mode_server = true;
+	c->tls_server = true;
+	return 0;
+}
+
+static void
+p_server(FILE *f, const void *o)
+{
+	const struct server_conf *c = o;
+	struct addr mask;
+	char n[ADDR_STR_MAX], m[ADDR_STR_MAX];
+
+	if (c->server_net.a.family != AF_INET)
+		return;
+	addr_netmask_from_len(c->server_net.len, &mask);
+	if (addr_format(&c->server_net.a, n, sizeof(n)) != 0 || addr_format(&mask, m, sizeof(m)) != 0)
+		return;
+	fprintf(f, "server %s %s%s\n", n, m, c->server_nopool ? " nopool" : "");
+}
+
+/* ---- flags ---- */
+
+static int
+h_tls_server(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	(void)l;
+	(void)err;
+	((struct cs_ctx *)ctx)->c->tls_server = true;
+	return 0;
+}
+
+static void
+p_tls_server(FILE *f, const void *o)
+{
+	if (((const struct server_conf *)o)->tls_server)
+		fprintf(f, "tls-server\n");
+}
+
+static int
+h_persist_key(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	(void)l;
+	(void)err;
+	((struct cs_ctx *)ctx)->c->persist_key = true;
+	return 0;
+}
+
+static void
+p_persist_key(FILE *f, const void *o)
+{
+	if (((const struct server_conf *)o)->persist_key)
+		fprintf(f, "persist-key\n");
+}
+
+static int
+h_persist_tun(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	(void)l;
+	(void)err;
+	((struct cs_ctx *)ctx)->c->persist_tun = true;
+	return 0;
+}
+
+static void
+p_persist_tun(FILE *f, const void *o)
+{
+	if (((const struct server_conf *)o)->persist_tun)
+		fprintf(f, "persist-tun\n");
+}
+
+/* ---- numbers and timers (doc section 12) ---- */
+
+static int
+h_keepalive(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	uint32_t a, b;
+
+	if (conf_arg_u32(l, 1, 1, 86400, &a, err) != 0 || conf_arg_u32(l, 2, 1, 86400, &b, err) != 0)
+		return ERR_CONFIG;
+	/* 2.6 helper_keepalive(): restart must be at least twice the ping. */
+	if (b < 2 * a)
+		return conf_errf(err, l, "keepalive: the restart timeout (%u) must be at least twice "
+		    "the ping interval (%u); the usual setting is 'keepalive 10 60'", b, a);
+	c->keepalive_ping = a;
+	c->keepalive_restart = b;
+	return 0;
+}
+
+static void
+p_keepalive(FILE *f, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (c->keepalive_ping != 0)
+		fprintf(f, "keepalive %u %u\n", c->keepalive_ping, c->keepalive_restart);
+}
+
+static int
+h_verb(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	uint32_t v;
+
+	if (conf_arg_u32(l, 1, 0, 11, &v, err) != 0)
+		return ERR_CONFIG;
+	((struct cs_ctx *)ctx)->c->verb = (int)v;
+	return 0;
+}
+
+static void
+p_verb(FILE *f, const void *o)
+{
+	fprintf(f, "verb %d\n", ((const struct server_conf *)o)->verb);
+}
+
+static int
+h_mute(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	return conf_arg_u32(l, 1, 0, 1000000, &((struct cs_ctx *)ctx)->c->mute, err);
+}
+
+static void
+p_mute(FILE *f, const void *o)
+{
+	fprintf(f, "mute %u\n", ((const struct server_conf *)o)->mute);
+}
+
+static int
+h_max_clients(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	/* 2.6: at least 1 and below MAX_PEER_ID (0xFFFFFF). */
+	return conf_arg_u32(l, 1, 1, 0xFFFFFE, &((struct cs_ctx *)ctx)->c->max_clients, err);
+}
+
+static void
+p_max_clients(FILE *f, const void *o)
+{
+	fprintf(f, "max-clients %u\n", ((const struct server_conf *)o)->max_clients);
+}
+
+static int
+h_explicit_exit_notify(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+
+	if (l->argc == 1) {
+		c->explicit_exit_notify = 1;   /* 2.6: no argument means 1 */
+		return 0;
+	}
+	return conf_arg_u32(l, 1, 0, 255, &c->explicit_exit_notify, err);
+}
+
+static void
+p_explicit_exit_notify(FILE *f, const void *o)
+{
+	fprintf(f, "explicit-exit-notify %u\n", ((const struct server_conf *)o)->explicit_exit_notify);
+}
+
+static int
+h_tun_mtu(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	/* 2.6's floor is TUN_MTU_MIN (100); the ceiling keeps per-packet buffers fixed. */
+	return conf_arg_u32(l, 1, 100, 9000, &((struct cs_ctx *)ctx)->c->tun_mtu, err);
+}
+
+static void
+p_tun_mtu(FILE *f, const void *o)
+{
+	fprintf(f, "tun-mtu %u\n", ((const struct server_conf *)o)->tun_mtu);
+}
+
+static int
+h_reneg_sec(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	uint32_t max, min = 0;
+
+	if (conf_arg_u32(l, 1, 0, 31536000, &max, err) != 0)
+		return ERR_CONFIG;
+	if (l->argc == 3) {
+		if (conf_arg_u32(l, 2, 0, 31536000, &min, err) != 0)
+			return ERR_CONFIG;
+		if (min > max)
+			return conf_errf(err, l, "reneg-sec: the minimum (%u) is above the maximum (%u)",
+			    min, max);
+	}
+	c->reneg_sec = max;
+	c->reneg_sec_min = min;
+	return 0;
+}
+
+static void
+p_reneg_sec(FILE *f, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (c->reneg_sec_min != 0)
+		fprintf(f, "reneg-sec %u %u\n", c->reneg_sec, c->reneg_sec_min);
+	else
+		fprintf(f, "reneg-sec %u\n", c->reneg_sec);
+}
+
+static int
+h_hand_window(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	return conf_arg_u32(l, 1, 1, 86400, &((struct cs_ctx *)ctx)->c->hand_window, err);
+}
+
+static void
+p_hand_window(FILE *f, const void *o)
+{
+	fprintf(f, "hand-window %u\n", ((const struct server_conf *)o)->hand_window);
+}
+
+static int
+h_tls_timeout(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	return conf_arg_u32(l, 1, 1, 3600, &((struct cs_ctx *)ctx)->c->tls_timeout, err);
+}
+
+static void
+p_tls_timeout(FILE *f, const void *o)
+{
+	fprintf(f, "tls-timeout %u\n", ((const struct server_conf *)o)->tls_timeout);
+}
+
+static int
+h_replay_window(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	uint32_t w, t = 15;
+
+	if (conf_arg_u32(l, 1, 0, CONF_REPLAY_WINDOW_MAX, &w, err) != 0)
+		return ERR_CONFIG;
+	/* 2.6 MAX_TIME_BACKTRACK is 600 s. */
+	if (l->argc == 3 && conf_arg_u32(l, 2, 0, 600, &t, err) != 0)
+		return ERR_CONFIG;
+	c->replay_window = w;
+	c->replay_time = t;
+	return 0;
+}
+
+static void
+p_replay_window(FILE *f, const void *o)
+{
+	const struct server_conf *c = o;
+
+	fprintf(f, "replay-window %u %u\n", c->replay_window, c->replay_time);
+}
+
+/* ---- TLS policy ---- */
+
+static int
+h_tls_version_min(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	const char *v = l->argv[1];
+	int ver;
+
+	if (strcmp(v, "1.2") == 0)
+		ver = 12;
+	else if (strcmp(v, "1.3") == 0)
+		ver = 13;
+	else if (strcmp(v, "1.0") == 0 || strcmp(v, "1.1") == 0)
+		return conf_errf(err, l, "tls-version-min: TLS %s is not supported (use 1.2 or 1.3)", v);
+	else
+		return conf_errf(err, l, "tls-version-min: unknown TLS version '%s' (1.2 or 1.3)", v);
+	if (l->argc == 3 && strcmp(l->argv[2], "or-highest") != 0)
+		return conf_errf(err, l, "tls-version-min: '%s' is not 'or-highest'", l->argv[2]);
+	c->tls_version_min = ver;
+	c->tls_version_min_or_highest = l->argc == 3;
+	return 0;
+}
+
+static void
+p_tls_version_min(FILE *f, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (c->tls_version_min != 0)
+		fprintf(f, "tls-version-min 1.%d%s\n", c->tls_version_min - 10,
+		    c->tls_version_min_or_highest ? " or-highest" : "");
+}
+
+static int
+h_remote_cert_tls(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	if (strcmp(l->argv[1], "client") == 0) {
+		((struct cs_ctx *)ctx)->c->remote_cert_tls_client = true;
+		return 0;
+	}
+	if (strcmp(l->argv[1], "server") == 0)
+		return conf_errf(err, l, "remote-cert-tls: 'server' checks the peer is a server; "
+		    "a server config wants 'remote-cert-tls client'");
+	return conf_errf(err, l, "remote-cert-tls: '%s' must be 'client' or 'server'", l->argv[1]);
+}
+
+static void
+p_remote_cert_tls(FILE *f, const void *o)
+{
+	if (((const struct server_conf *)o)->remote_cert_tls_client)
+		fprintf(f, "remote-cert-tls client\n");
+}
+
+static int
+h_verify_client_cert(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	const char *v = l->argc == 2 ? l->argv[1] : "require";   /* 2.6: no argument = require */
+
+	if (strcmp(v, "require") == 0) {
+		((struct cs_ctx *)ctx)->c->verify_client_cert = CONF_VERIFY_REQUIRE;
+		return 0;
+	}
+	if (strcmp(v, "none") == 0 || strcmp(v, "optional") == 0)
+		return conf_errf(err, l, "verify-client-cert: '%s' is not supported yet (only 'require')",
+		    v);
+	return conf_errf(err, l, "verify-client-cert: '%s' must be 'none', 'optional' or 'require'", v);
+}
+
+static void
+p_verify_client_cert(FILE *f, const void *o)
+{
+	(void)o;
+	fprintf(f, "verify-client-cert require\n");
+}
+
+/* ---- push ---- */
+
+static int
+h_push(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	size_t n = strlen(l->argv[1]);
+	char **np, *s;
+
+	if (n == 0)
+		return conf_errf(err, l, "push: empty option");
+	if (n > CONF_PUSH_MAX_LEN)
+		return conf_errf(err, l, "push: option is longer than %u characters",
+		    (unsigned)CONF_PUSH_MAX_LEN);
+	if (c->n_push >= CONF_MAX_PUSH)
+		return conf_errf(err, l, "push: more than %u push lines", (unsigned)CONF_MAX_PUSH);
+	if ((s = strdup(l->argv[1])) == NULL)
+		return conf_errf(err, l, "push: out of memory");
+	if ((np = realloc(c->push, (c->n_push + 1) * sizeof(*np))) == NULL) {
+		free(s);
+		return conf_errf(err, l, "push: out of memory");
+	}
+	np[c->n_push++] = s;
+	c->push = np;
+	return 0;
+}
+
+static void
+p_push(FILE *f, const void *o)
+{
+	const struct server_conf *c = o;
+	unsigned i;
+
+	for (i = 0; i < c->n_push; i++) {
+		fprintf(f, "push ");
+		conf_print_token(f, c->push[i]);
+		fputc('\n', f);
+	}
+}
+
+/* ---- known 2.6 directives we do not implement yet ---- */
+
+static int
+h_unsupported(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	(void)ctx;
+	return conf_errf(err, l, "'%s' is not supported yet", l->argv[0]);
+}
+
+enum {
+	S = CONF_SCOPE_SERVER,
+	C = CONF_SCOPE_CLIENT,
+	P = CONF_SCOPE_PUSH,
+	D = CONF_SCOPE_CCD,
+	ANY = CONF_ARGS_ANY,
+};
+
+/* Sorted by strcmp ('-' sorts before letters); test_conf_server checks it. */
+static const struct conf_directive table[] = {
+	{ "auth",                  0, ANY, S | C,     false, h_unsupported, NULL },
+	{ "ca",                    1, 1,   S | C,     true,  h_ca, p_ca },
+	{ "cert",                  1, 1,   S | C,     true,  h_cert, p_cert },
+	{ "cipher",                0, ANY, S | C | P, false, h_unsupported, NULL },
+	{ "client-config-dir",     0, ANY, S,         false, h_unsupported, NULL },
+	{ "client-to-client",      0, ANY, S,         false, h_unsupported, NULL },
+	{ "comp-lzo",              0, ANY, S | C | P | D, false, h_unsupported, NULL },
+	{ "compress",              0, ANY, S | C | P | D, false, h_unsupported, NULL },
+	{ "crl-verify",            0, ANY, S | C,     true,  h_unsupported, NULL },
+	{ "data-ciphers",          1, 1,   S | C,     false, h_data_ciphers, p_data_ciphers },
+	{ "data-ciphers-fallback", 1, 1,   S | C,     false, h_data_ciphers_fallback,
+	                                                      p_data_ciphers_fallback },
+	{ "dev",                   1, 1,   S | C,     false, h_dev, p_dev },
+	{ "dev-type",              1, 1,   S | C,     false, h_dev_type, p_dev_type },
+	{ "dh",                    1, 1,   S,         true,  h_dh, p_dh },
+	{ "duplicate-cn",          0, ANY, S,         false, h_unsupported, NULL },
+	{ "explicit-exit-notify",  0, 1,   S | C,     false, h_explicit_exit_notify,
+	                                                      p_explicit_exit_notify },
+	{ "group",                 0, ANY, S | C,     false, h_unsupported, NULL },
+	{ "hand-window",           1, 1,   S | C,     false, h_hand_window, p_hand_window },
+	{ "ifconfig-pool-persist", 0, ANY, S,         false, h_unsupported, NULL },
+	{ "keepalive",             2, 2,   S | C,     false, h_keepalive, p_keepalive },
+	{ "key",                   1, 1,   S | C,     true,  h_key, p_key },
+	{ "local",                 1, 1,   S | C,     false, h_local, p_local },
+	{ "log",                   0, ANY, S | C,     false, h_unsupported, NULL },
+	{ "log-append",            0, ANY, S | C,     false, h_unsupported, NULL },
+	{ "max-clients",           1, 1,   S,         false, h_max_clients, p_max_clients },
+	{ "mode",                  1, 1,   S,         false, h_mode, p_mode },
+	{ "mute",                  1, 1,   S | C,     false, h_mute, p_mute },
+	{ "persist-key",           0, 0,   S | C,     false, h_persist_key, p_persist_key },
+	{ "persist-tun",           0, 0,   S | C,     false, h_persist_tun, p_persist_tun },
+	{ "port",                  1, 1,   S | C,     false, h_port, p_port },
+	{ "proto",                 1, 1,   S | C,     false, h_proto, p_proto },
+	{ "push",                  1, 1,   S | D,     false, h_push, p_push },
+	{ "remote-cert-tls",       1, 1,   S | C,     false, h_remote_cert_tls, p_remote_cert_tls },
+	{ "reneg-sec",             1, 2,   S | C,     false, h_reneg_sec, p_reneg_sec },
+	{ "replay-window",         1, 2,   S | C,     false, h_replay_window, p_replay_window },
+	{ "server",                2, 3,   S,         false, h_server, p_server },
+	{ "server-ipv6",           0, ANY, S,         false, h_unsupported, NULL },
+	{ "status",                0, ANY, S | C,     false, h_unsupported, NULL },
+	{ "tls-auth",              0, ANY, S | C,     true,  h_unsupported, NULL },
+	{ "tls-crypt",             0, ANY, S | C,     true,  h_unsupported, NULL },
+	{ "tls-crypt-v2",          0, ANY, S | C,     true,  h_unsupported, NULL },
+	{ "tls-server",            0, 0,   S,         false, h_tls_server, p_tls_server },
+	{ "tls-timeout",           1, 1,   S | C,     false, h_tls_timeout, p_tls_timeout },
+	{ "tls-version-min",       1, 2,   S | C,     false, h_tls_version_min, p_tls_version_min },
+	{ "topology",              1, 1,   S | C | P, false, h_topology, p_topology },
+	{ "tun-mtu",               1, 1,   S | C | P, false, h_tun_mtu, p_tun_mtu },
+	{ "user",                  0, ANY, S | C,     false, h_unsupported, NULL },
+	{ "verb",                  1, 1,   S | C,     false, h_verb, p_verb },
+	{ "verify-client-cert",    0, 1,   S,         false, h_verify_client_cert, p_verify_client_cert },
+};
+
+const struct conf_directive *
+conf_server_table(size_t *n)
+{
+	*n = sizeof(table) / sizeof(table[0]);
+	return table;
+}
+
+/* Rules that involve more than one directive, after the whole file is read. */
+static int
+check_whole(struct cs_ctx *x, struct conf_err *err)
+{
+	struct server_conf *c = x->c;
+	const char *f = c->file;
+
+	if (c->server_net.a.family == 0)
+		return conf_errf_file(err, f, "no 'server' directive: ovpn-endpoint runs only as a "
+		    "server, configured with 'server NET MASK'");
+	if (!c->has_topology)
+		return conf_errf_file(err, f, "no 'topology' given: OpenVPN 2.6 defaults to net30, "
+		    "which is not supported yet; add 'topology subnet'");
+	if (!x->has_dev)
+		return conf_errf_file(err, f, "no 'dev' given: add 'dev tun'");
+	if (x->dev_type == DEV_TYPE_NONE && strncmp(c->dev, "tun", 3) != 0) {
+		if (strncmp(c->dev, "tap", 3) == 0)
+			return conf_errf_file(err, f, "dev '%s': tap devices are not supported yet "
+			    "(only tun)", c->dev);
+		return conf_errf_file(err, f, "cannot tell the type of device '%s': add 'dev-type tun'",
+		    c->dev);
+	}
+	if (c->ca.data == NULL)
+		return conf_errf_file(err, f, "no 'ca' given (the CA that signs client certificates)");
+	if (c->cert.data == NULL)
+		return conf_errf_file(err, f, "no 'cert' given (the server's certificate)");
+	if (c->key.data == NULL)
+		return conf_errf_file(err, f, "no 'key' given (the server's private key)");
+	if (c->dh.data == NULL && !c->dh_none)
+		return conf_errf_file(err, f, "no 'dh' given: OpenVPN 2.6 requires 'dh FILE', "
+		    "or 'dh none' for ECDHE only");
+
+	/* Socket family: udp4/udp6 fix it; plain udp follows `local`. */
+	if (strcmp(c->proto, "udp6") == 0)
+		c->family = AF_INET6;
+	else if (strcmp(c->proto, "udp4") == 0)
+		c->family = AF_INET;
+	else
+		c->family = c->has_local ? c->local.family : AF_INET;
+	if (c->has_local && c->local.family != c->family)
+		return conf_errf_file(err, f, "'local' is an %s address but 'proto %s' is %s-only",
+		    c->local.family == AF_INET ? "IPv4" : "IPv6", c->proto,
+		    c->family == AF_INET ? "IPv4" : "IPv6");
+
+	/* A handshake that can never retransmit inside its window is a config bug. */
+	if (c->tls_timeout >= c->hand_window)
+		return conf_errf_file(err, f, "'tls-timeout %u' must be shorter than 'hand-window %u'",
+		    c->tls_timeout, c->hand_window);
+	return 0;
+}
+
+static int
+load(const char *name, const char *text, size_t len, bool from_file, struct server_conf *out,
+    char *err, size_t errlen)
+{
+	struct cs_ctx x;
+	struct conf_err e;
+	const char *slash;
+	size_t n;
+	int r;
+
+	set_defaults(out);
+	memset(&x, 0, sizeof(x));
+	memset(&e, 0, sizeof(e));
+	x.c = out;
+	if (name == NULL)
+		name = "(config)";
+	if ((out->file = strdup(name)) == NULL) {
+		r = conf_errf_file(&e, name, "out of memory");
+		goto out;
+	}
+	if ((slash = strrchr(name, '/')) != NULL) {
+		n = slash == name ? 1 : (size_t)(slash - name);
+		if (n >= sizeof(x.dir)) {
+			r = conf_errf_file(&e, name, "path is too long");
+			goto out;
+		}
+		memcpy(x.dir, name, n);
+		x.dir[n] = '\0';
+	}
+	if (from_file)
+		r = conf_parse_file(table, sizeof(table) / sizeof(table[0]), CONF_SCOPE_SERVER,
+		    out->file, &x, &e);
+	else
+		r = conf_parse_buf(table, sizeof(table) / sizeof(table[0]), CONF_SCOPE_SERVER,
+		    out->file, text, len, &x, &e);
+	if (r == 0)
+		r = check_whole(&x, &e);
+out:
+	if (r != 0) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s", e.msg);
+		conf_server_free(out);
+		return ERR_CONFIG;
+	}
+	return 0;
+}
+
+int
+conf_server_load(const char *path, struct server_conf *out, char *err, size_t errlen)
+{
+	return load(path, NULL, 0, true, out, err, errlen);
+}
+
+int
+conf_server_load_buf(const char *name, const char *text, size_t len, struct server_conf *out,
+    char *err, size_t errlen)
+{
+	return load(name, text, len, false, out, err, errlen);
+}
+
+void
+conf_server_free(struct server_conf *c)
+{
+	unsigned i;
+
+	if (c == NULL)
+		return;
+	blob_free(&c->ca);
+	blob_free(&c->cert);
+	blob_free(&c->key);
+	blob_free(&c->dh);
+	for (i = 0; i < c->n_push; i++)
+		free(c->push[i]);
+	free(c->push);
+	free(c->file);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+conf_server_print(FILE *f, const struct server_conf *c)
+{
+	conf_print_table(f, table, sizeof(table) / sizeof(table[0]), c);
+}

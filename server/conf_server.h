@@ -1,4 +1,110 @@
-/* conf_server.h - placeholder until the module lands. */
+/*
+ * conf_server.h - the server's configuration: OpenVPN 2.6 directives parsed
+ * into struct server_conf.
+ *
+ * The directive table lives in conf_server.c and is driven by common/conf.c
+ * (tokenizer, bsearch lookup, arg-count checks).  Loading is "parse, then
+ * act": it fills the struct and reads the files that ca/cert/key/dh name,
+ * nothing else (no sockets, no tun, no logging).
+ *
+ * Defaults are OpenVPN 2.6's (see docs/openvpn-protocol.md section 12).
+ * Duplicate directives: the last one wins, as in 2.6, except `push`, which
+ * accumulates in config order.
+ *
+ * Relative paths in ca/cert/key/dh resolve against the directory of the config
+ * file, i.e. as if OpenVPN 2.6 were started with `--cd <that directory>`.  For
+ * conf_server_load_buf() they resolve against the directory part of `name`
+ * (or the current directory if it has none).
+ */
 #ifndef OVPN_CONF_SERVER_H
 #define OVPN_CONF_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+
+enum {
+	CONF_CIPHER_NAME_MAX = 24,   /* "CHACHA20-POLY1305" + NUL fits */
+	CONF_MAX_DATA_CIPHERS = 8,
+	CONF_MAX_PUSH = 256,         /* push lines kept; more is an error */
+	CONF_PUSH_MAX_LEN = 1024,    /* one push option (2.6 caps a PUSH_REPLY near 1 KiB per message) */
+	CONF_BLOB_MAX = 1 << 20,     /* biggest ca/cert/key/dh file or inline block we accept */
+	CONF_REPLAY_WINDOW_MAX = 1024,
+};
+
+/* A key or certificate: read from `path` or given inline.  `data` is always
+ * NUL-terminated and owned by the struct; `path` is NULL for inline blobs. */
+struct conf_blob {
+	char *path;
+	char *data;
+	size_t len;
+	bool is_inline;
+};
+
+enum conf_verify_client_cert {
+	CONF_VERIFY_REQUIRE = 0,     /* the 2.6 default and the only mode we support */
+};
+
+struct server_conf {
+	char *file;                      /* config path (or name), for messages */
+	uint16_t port;                   /* 1194 */
+	char proto[8];                   /* as written: "udp" (default), "udp4" or "udp6" */
+	int family;                      /* AF_INET (udp/udp4), AF_INET6 (udp6: dual-stack socket) */
+	struct addr local; bool has_local; /* `local` takes a numeric address only */
+	char dev[16];                    /* "tun" = kernel picks tunN; else exact name */
+	bool has_topology;               /* `topology subnet` seen (the only one we support) */
+	bool mode_server;                /* `mode server`, also implied by `server` */
+	bool tls_server;                 /* `tls-server`, also implied by `server` */
+	struct prefix server_net;        /* from `server`; server_net.a.family == 0 if absent */
+	bool server_nopool;
+	struct conf_blob ca, cert, key, dh; bool dh_none;
+	uint32_t keepalive_ping, keepalive_restart;  /* as written; 0 = none */
+	int verb;                        /* 1 */
+	char data_ciphers[CONF_MAX_DATA_CIPHERS][CONF_CIPHER_NAME_MAX]; unsigned n_data_ciphers;
+	                                 /* default AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305 */
+	char data_ciphers_fallback[CONF_CIPHER_NAME_MAX];  /* "" = none */
+	bool persist_key, persist_tun;   /* accepted and remembered; privsep makes them moot */
+	uint32_t max_clients;            /* 1024 */
+	uint32_t explicit_exit_notify;   /* 0; `explicit-exit-notify` alone means 1 */
+	uint32_t tun_mtu;                /* 1500 */
+	uint32_t reneg_sec, hand_window, tls_timeout;   /* 3600, 60, 2 */
+	uint32_t reneg_sec_min;          /* 0 = 2.6 default (server: 90% of reneg_sec) */
+	uint32_t replay_window, replay_time;            /* 64, 15 */
+	int tls_version_min;             /* 0 = default (1.2); else 12 or 13 */
+	bool tls_version_min_or_highest;
+	bool remote_cert_tls_client;
+	enum conf_verify_client_cert verify_client_cert;  /* require */
+	char **push; unsigned n_push;    /* push option text, config order, unquoted */
+	uint32_t mute;                   /* 0 = off */
+};
+
+/*
+ * Parse a config file.  Returns 0 and fills *out (which the caller later frees
+ * with conf_server_free()), or ERR_CONFIG and writes "FILE:LINE: message" (or
+ * "FILE: message" for whole-file checks) into err; *out is then already freed
+ * and zeroed.  `out` need not be initialised.
+ */
+int conf_server_load(const char *path, struct server_conf *out, char *err, size_t errlen);
+/* The same for text in memory; `name` is used in messages and to resolve
+ * relative paths.  `text` need not be NUL-terminated and may contain NULs
+ * (which are an error). */
+int conf_server_load_buf(const char *name, const char *text, size_t len, struct server_conf *out,
+    char *err, size_t errlen);
+/* Release everything; wipes key material.  Safe on a zeroed struct and twice. */
+void conf_server_free(struct server_conf *c);
+/* Normalised config, one directive per line, defaults included, key/cert blobs
+ * shown as "[inline]" or the path (never their contents).  The output parses
+ * back to the same struct, except that inline blobs print as a placeholder.
+ * Used by `--test-config` and the golden tests. */
+void conf_server_print(FILE *f, const struct server_conf *c);
+
+struct conf_directive;
+/* The directive table (sorted, for common/conf.c), exposed for tests and the
+ * fuzz harness; *n gets its length.  Handlers expect the private parse
+ * context, so drive it through conf_server_load_buf(), not conf_feed_line(). */
+const struct conf_directive *conf_server_table(size_t *n);
+
 #endif

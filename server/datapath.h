@@ -1,4 +1,62 @@
-/* datapath.h - placeholder until the module lands. */
+/*
+ * datapath.h - tunnel packets between TUN and peers.
+ *
+ * Outgoing datagrams are built in place in a preallocated batch and leave in
+ * one sendmmsg(2); nothing is allocated per packet.  Plaintext coming out of
+ * a peer is classified (IP packet, keepalive ping, exit notification) and IP
+ * packets are checked before they may reach TUN: the inner source must be
+ * the address the peer was given (P8), so a client cannot speak for another.
+ */
 #ifndef OVPN_DATAPATH_H
 #define OVPN_DATAPATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "peer.h"
+
+enum {
+	DP_BATCH = 64,          /* datagrams per sendmmsg/recvmmsg */
+	DP_BUF = 2048,          /* one datagram; > tun-mtu 1500 + 24 overhead */
+	DP_OVERHEAD = DATA_V2_HDR_LEN + PACKET_ID_LEN + AEAD_TAG_LEN,
+};
+
+struct dp_batch {
+	int fd;
+	unsigned n;
+	uint64_t sent, dropped;   /* datagrams, for statistics */
+	struct mmsghdr msg[DP_BATCH];
+	struct iovec iov[DP_BATCH];
+	struct sockaddr_storage dst[DP_BATCH];
+	uint8_t buf[DP_BATCH][DP_BUF];
+};
+
+enum dp_kind {
+	DP_IP = 0,       /* forward to TUN */
+	DP_PING,         /* keepalive, nothing to forward */
+	DP_EXIT,         /* OCC exit: close the peer */
+	DP_SPOOFED,      /* inner source is not the peer's address: drop */
+	DP_BAD_IP,       /* not an IP packet we accept: drop */
+};
+
+void dp_batch_init(struct dp_batch *b, int fd);
+/* Send everything queued. */
+void dp_batch_flush(struct dp_batch *b);
+/* Encrypt pt for p into the batch (flushing first if full) with its newest
+ * key.  ERR_BADSTATE if p has no key; ERR_RANGE if the key is exhausted. */
+int dp_send(struct dp_batch *b, struct peer *p, const uint8_t *pt, size_t n, uint64_t now);
+/* Queue an already built packet (control channel) to p's address. */
+int dp_send_raw(struct dp_batch *b, struct peer *p, const uint8_t *pkt, size_t n);
+
+/* Decrypt a data packet from p with the key its key id names.
+ * Returns 0 and sets *kind and *pt_len, or ERR_* (no key, auth, replay). */
+int dp_recv(struct peer *p, const uint8_t *pkt, size_t len, uint64_t now, uint8_t *pt,
+	    size_t cap, size_t *pt_len, enum dp_kind *kind);
+
+/* Destination address of an IPv4/IPv6 packet read from TUN. */
+int dp_ip_dst(const uint8_t *pkt, size_t n, struct addr *dst);
+
 #endif

@@ -1,1 +1,884 @@
+/*
+ * engine.c - the server's single-threaded event loop.
+ *
+ * Inputs and what they turn into:
+ *   UDP socket   recvmmsg batches; each datagram is demultiplexed (doc §11):
+ *                P_DATA_V2 by peer-id, everything else by outer address, and
+ *                packets from unknown addresses go to the stateless cookie
+ *                handshake, which keeps no state until the client proves it
+ *                can receive at its address (P1, P2).
+ *   TUN device   packets routed to the peer owning the destination address.
+ *   signalfd     SIGINT/SIGTERM start a graceful stop.
+ *   peer timers  one per peer, at the earliest of its deadlines
+ *                (retransmit, hand-window, keepalive, renegotiation, close).
+ * Output datagrams, control and data alike, are queued into one batch and
+ * leave in a single sendmmsg before the loop sleeps.
+ *
+ * Keepalive timestamps are updated per packet without touching the timer
+ * heap; the peer timer re-reads them when it fires and re-arms itself, so
+ * the per-packet cost is a store, not a heap operation.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "aead.h"
+#include "cookie.h"
+#include "datapath.h"
 #include "engine.h"
+#include "err.h"
+#include "evloop.h"
+#include "log.h"
+#include "mtime.h"
+#include "peer.h"
+#include "pool.h"
+#include "push.h"
+#include "rtnl.h"
+#include "session.h"
+#include "tls.h"
+#include "tun.h"
+#include "wire.h"
+
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+enum {
+	RX_BATCHES_PER_WAKEUP = 8,     /* fairness between UDP and TUN */
+	TUN_READS_PER_WAKEUP = DP_BATCH * 4,
+	STOP_GRACE_MS = 2000,          /* wait for RESTART to be acknowledged */
+	SOCKBUF_BYTES = 4 * 1024 * 1024,
+	STATELESS_BURST = 200,         /* cookie replies per second, global cap */
+	STATELESS_PER_SEC = 1000,
+};
+
+struct engine {
+	struct server_conf *conf;
+	struct evloop loop;
+	struct session_env senv;
+	struct tls_ctx *tls;
+	struct cookie_key cookie;
+	bool cookie_ready;
+	struct pool pool;
+	struct peer_table peers;
+	struct peer **by_vaddr;          /* pool index -> peer */
+	struct rtnl *rtnl;
+
+	int udp_fd;
+	struct ev_io udp_io;
+	int tun_fd;
+	struct ev_io tun_io;
+	char tun_name[16];
+	unsigned tun_ifindex;
+	int sig_fd;
+	struct ev_io sig_io;
+
+	struct dp_batch *tx;
+	/* receive side, allocated once */
+	struct mmsghdr rx_msg[DP_BATCH];
+	struct iovec rx_iov[DP_BATCH];
+	struct sockaddr_storage rx_sa[DP_BATCH];
+	uint8_t (*rx_buf)[DP_BUF];
+	uint8_t pt[DP_BUF];
+
+	uint64_t next_cid;
+	bool stopping;
+	uint64_t stop_deadline;
+	struct log_rl rl_stranger;       /* lines triggered by unauthenticated packets */
+	struct log_rl rl_stateless;      /* budget of stateless replies */
+	struct log_rl rl_data;
+
+	struct {
+		uint64_t stateless_replies, stateless_drops, data_drops, spoofed, tun_no_peer;
+	} stats;
+};
+
+/* ---- peers ---- */
+
+static void peer_timer_cb(struct ev_timer *t, uint64_t now);
+
+static uint64_t
+min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static void
+peer_close(struct engine *e, struct peer *p, const char *reason)
+{
+	uint64_t now = evloop_now(&e->loop);
+
+	if (p->state == PEER_ACTIVE || p->cn[0] != '\0')
+		log_info("peer %u (%s) %s: disconnected: %s (in %llu bytes, out %llu bytes)",
+		    p->id, p->cn[0] ? p->cn : "?", p->sa_str, reason,
+		    (unsigned long long)p->bytes_in, (unsigned long long)p->bytes_out);
+	else
+		log_rl_msg(&e->rl_stranger, now, LL_INFO, "peer %u %s: dropped before authentication: %s",
+		    p->id, p->sa_str, reason);
+	ev_timer_cancel(&e->loop, &p->timer);
+	if (p->has_vaddr) {
+		if (e->by_vaddr[p->pool_idx] == p)
+			e->by_vaddr[p->pool_idx] = NULL;
+		pool_release(&e->pool, &p->vaddr);
+	}
+	peer_table_del(&e->peers, p);
+	peer_free(p);
+}
+
+static void
+peer_schedule(struct engine *e, struct peer *p)
+{
+	const struct server_conf *c = e->conf;
+	uint64_t d = session_deadline(&e->senv, p);
+
+	if (p->state == PEER_ACTIVE) {
+		if (c->keepalive_ping > 0)
+			d = min_u64(d, p->last_tx + MTIME_SEC(c->keepalive_ping));
+		if (c->keepalive_restart > 0)
+			d = min_u64(d, p->last_rx + 2 * MTIME_SEC(c->keepalive_restart));
+	}
+	if (d == MTIME_NEVER)
+		ev_timer_cancel(&e->loop, &p->timer);
+	else
+		ev_timer_arm(&e->loop, &p->timer, d);
+}
+
+/* After any event on p: close it if its time has come, else re-arm. */
+static void
+peer_settle(struct engine *e, struct peer *p, uint64_t now)
+{
+	if (p->close_at <= now ||
+	    (p->close_at != MTIME_NEVER && session_all_acked(p))) {
+		peer_close(e, p, p->close_reason);
+		return;
+	}
+	peer_schedule(e, p);
+}
+
+static void
+peer_timer_cb(struct ev_timer *t, uint64_t now)
+{
+	struct peer *p = container_of(t, struct peer, timer);
+	struct engine *e = p->owner;
+	const struct server_conf *c = e->conf;
+
+	session_tick(&e->senv, p, now);
+	if (p->state == PEER_ACTIVE && p->close_at == MTIME_NEVER) {
+		if (c->keepalive_restart > 0 &&
+		    now - p->last_rx >= 2 * MTIME_SEC(c->keepalive_restart)) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "no packet for %u seconds (ping-restart)",
+			    2 * c->keepalive_restart);
+			session_close(p, now, why);
+		} else if (c->keepalive_ping > 0 && now - p->last_tx >= MTIME_SEC(c->keepalive_ping)) {
+			dp_send(e->tx, p, dchan_ping_msg, sizeof(dchan_ping_msg), now);
+		}
+	}
+	peer_settle(e, p, now);
+}
+
+/* ---- session_env callbacks ---- */
+
+static void
+env_send(void *owner, struct peer *p, const uint8_t *pkt, size_t len)
+{
+	struct engine *e = owner;
+
+	dp_send_raw(e->tx, p, pkt, len);
+}
+
+static void
+close_same_cn(struct engine *e, struct peer *self)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->peers.max; i++) {
+		struct peer *o = e->peers.by_id[i];
+
+		if (o != NULL && o != self && o->state == PEER_ACTIVE && strcmp(o->cn, self->cn) == 0)
+		{
+			session_close(o, evloop_now(&e->loop),
+			    "replaced by a new connection with the same common name");
+			peer_schedule(e, o);
+		}
+	}
+}
+
+static int
+env_authorize(void *owner, struct peer *p, const struct kmsg *km, const struct peerinfo *pi,
+	      char *reason, size_t cap)
+{
+	struct engine *e = owner;
+	const struct server_conf *c = e->conf;
+	const char *name;
+	int r;
+
+	(void)km;
+	name = push_select_cipher((const char (*)[24])c->data_ciphers, c->n_data_ciphers,
+	    c->data_ciphers_fallback, pi);
+	p->cipher = name != NULL ? aead_find(name) : NULL;
+	if (p->cipher == NULL) {
+		log_info("peer %u (%s) %s: no shared data cipher: client offers '%s', server allows "
+		    "%s%s", p->id, p->cn, p->sa_str, pi->ciphers[0] ? pi->ciphers : "(none)",
+		    c->n_data_ciphers > 0 ? c->data_ciphers[0] : "", c->n_data_ciphers > 1 ? "..." : "");
+		snprintf(reason, cap, "Data channel cipher negotiation failed (no shared cipher)");
+		return ERR_AUTH;
+	}
+	close_same_cn(e, p);
+	r = pool_alloc(&e->pool, &p->vaddr, &p->pool_idx);
+	if (r != 0) {
+		log_warnx("peer %u (%s) %s: address pool exhausted (%u of %u in use)", p->id, p->cn,
+		    p->sa_str, e->pool.used, e->pool.size);
+		snprintf(reason, cap, "%sno free address in the client address pool",
+		    (p->iv_proto & IV_PROTO_AUTH_FAIL_TEMP) ? "TEMP: " : "");
+		return ERR_FULL;
+	}
+	p->has_vaddr = true;
+	e->by_vaddr[p->pool_idx] = p;
+	return 0;
+}
+
+static void
+env_keys_ready(void *owner, struct peer *p, struct keystate *ks, uint64_t now)
+{
+	char addr[ADDR_STR_MAX], tls[160];
+
+	(void)owner;
+	if (ks->key_id != 0) {
+		log_info("peer %u (%s): new data channel key %u ready", p->id, p->cn, ks->key_id);
+		return;
+	}
+	p->connected_at = mtime_wall_sec();
+	p->last_tx = now;
+	addr_format(&p->vaddr, addr, sizeof(addr));
+	tls_sess_describe(ks->tls, tls, sizeof(tls));
+	log_info("peer %u (%s) %s: connected, address %s, cipher %s, %s, peer-id %s, client %s, %s",
+	    p->id, p->cn, p->sa_str, addr, p->cipher->name,
+	    p->ekm ? "keys from TLS exporter" : "keys from legacy PRF",
+	    p->data_v2 ? "yes" : "no", p->ver[0] ? p->ver : "unknown", tls);
+}
+
+/* ---- stateless handshake (doc §4) ---- */
+
+static void
+send_to(struct engine *e, const uint8_t *pkt, size_t len, const struct sockaddr *sa, socklen_t salen)
+{
+	if (sendto(e->udp_fd, pkt, len, MSG_DONTWAIT, sa, salen) < 0)
+		log_rl_msg(&e->rl_stranger, evloop_now(&e->loop), LL_DEBUG, "sendto: %s",
+		    strerror(errno));
+}
+
+static uint64_t
+now_sec(uint64_t now)
+{
+	return now / MTIME_US_PER_SEC;
+}
+
+static void
+stateless_reset_reply(struct engine *e, const struct ctl_pkt *pkt, const struct sockaddr *sa,
+		      socklen_t salen, uint64_t now)
+{
+	uint8_t out[64], ssid[SESSION_ID_LEN];
+	uint32_t ack0 = 0;
+	struct wbuf w;
+
+	if (!log_rl_allow(&e->rl_stateless, now)) {
+		e->stats.stateless_drops++;
+		return;
+	}
+	if (cookie_make(&e->cookie, cookie_slot(now_sec(now), e->conf->hand_window), sa, salen,
+	    pkt->sid, ssid) != 0)
+		return;
+	wbuf_init(&w, out, sizeof(out));
+	if (wire_build_ctl(&w, P_CONTROL_HARD_RESET_SERVER_V2, 0, ssid, &ack0, 1, pkt->sid, 0,
+	    NULL, 0) != 0)
+		return;
+	e->stats.stateless_replies++;
+	send_to(e, out, w.len, sa, salen);
+}
+
+/* A packet that may complete the 3-way handshake: it must echo our cookie,
+ * ack only ids <= 1 including 0, and carry message id <= 1 (2.6.16 rule). */
+static bool
+completes_handshake(struct engine *e, const struct ctl_pkt *pkt, const struct sockaddr *sa,
+		    socklen_t salen, uint64_t now)
+{
+	bool acked0 = false;
+	unsigned i;
+
+	if (pkt->key_id != 0 || !pkt->has_rsid)
+		return false;
+	if (pkt->opcode != P_CONTROL_V1 && pkt->opcode != P_ACK_V1)
+		return false;
+	if (pkt->has_msgid && pkt->msgid != 1)
+		return false;
+	for (i = 0; i < pkt->n_acks; i++) {
+		if (pkt->acks[i] > 1)
+			return false;
+		acked0 |= pkt->acks[i] == 0;
+	}
+	if (!acked0)
+		return false;
+	return cookie_check(&e->cookie, now_sec(now), e->conf->hand_window, sa, salen, pkt->sid,
+	    pkt->rsid);
+}
+
+static void
+admit_peer(struct engine *e, const struct ctl_pkt *pkt, const struct sockaddr *sa,
+	   socklen_t salen, uint64_t now)
+{
+	struct peer *p, *old;
+	int r;
+
+	old = peer_by_addr(&e->peers, sa, salen);
+	if (old != NULL) {
+		/* The client at this address restarted with a new session and has
+		 * proved it receives there; the old session is gone for good. */
+		log_info("peer %u (%s) %s: replaced by a new session from the same address",
+		    old->id, old->cn[0] ? old->cn : "?", old->sa_str);
+		peer_close(e, old, "client restarted");
+	}
+	p = peer_new();
+	if (p == NULL)
+		return;
+	p->owner = e;
+	peer_set_remote(p, sa, salen);
+	memcpy(p->ssid, pkt->rsid, SESSION_ID_LEN);
+	memcpy(p->csid, pkt->sid, SESSION_ID_LEN);
+	ev_timer_init(&p->timer, peer_timer_cb);
+	r = peer_table_add(&e->peers, p);
+	if (r != 0) {
+		log_rl_msg(&e->rl_stranger, now, LL_WARN, "%s: refusing connection: max-clients "
+		    "(%u) reached", p->sa_str, e->conf->max_clients);
+		peer_free(p);
+		return;
+	}
+	p->cid = e->next_cid++;
+	r = session_start(&e->senv, p, now);
+	if (r != 0) {
+		log_warnx("%s: cannot start session: %s", p->sa_str, err_str(r));
+		peer_table_del(&e->peers, p);
+		peer_free(p);
+		return;
+	}
+	log_debug("peer %u %s: handshake started", p->id, p->sa_str);
+	session_rx(&e->senv, p, pkt, now);
+	peer_settle(e, p, now);
+}
+
+static void
+control_rx(struct engine *e, const uint8_t *data, size_t len, const struct sockaddr *sa,
+	   socklen_t salen, uint64_t now)
+{
+	struct ctl_pkt pkt;
+	struct peer *p;
+	int r;
+
+	r = wire_parse_ctl(data, len, &pkt);
+	if (r != 0) {
+		log_rl_msg(&e->rl_stranger, now, LL_DEBUG, "dropping malformed control packet "
+		    "(%zu bytes): %s", len, err_str(r));
+		return;
+	}
+	p = peer_by_addr(&e->peers, sa, salen);
+	if (p != NULL && memcmp(pkt.sid, p->csid, SESSION_ID_LEN) == 0) {
+		if (pkt.opcode == P_CONTROL_HARD_RESET_CLIENT_V2 ||
+		    pkt.opcode == P_CONTROL_HARD_RESET_CLIENT_V3) {
+			/* A retransmitted reset of a session we already admitted:
+			 * acknowledge it again through the reliability layer. */
+			if (!wire_is_valid_initial(&pkt))
+				return;
+		}
+		session_rx(&e->senv, p, &pkt, now);
+		peer_settle(e, p, now);
+		return;
+	}
+	if (e->stopping)
+		return;
+	switch (pkt.opcode) {
+	case P_CONTROL_HARD_RESET_CLIENT_V2:
+		if (wire_is_valid_initial(&pkt))
+			stateless_reset_reply(e, &pkt, sa, salen, now);
+		else
+			log_rl_msg(&e->rl_stranger, now, LL_DEBUG, "dropping non-conforming initial "
+			    "packet (%zu bytes)", len);
+		return;
+	case P_CONTROL_V1:
+	case P_ACK_V1:
+		if (completes_handshake(e, &pkt, sa, salen, now))
+			admit_peer(e, &pkt, sa, salen, now);
+		return;
+	default:
+		/* V3 resets (tls-crypt-v2) and everything else: not for strangers. */
+		return;
+	}
+}
+
+static void
+data_rx(struct engine *e, const uint8_t *data, size_t len, const struct sockaddr *sa,
+	socklen_t salen, uint64_t now)
+{
+	struct dchan_hdr h;
+	enum dp_kind kind;
+	struct peer *p;
+	size_t n;
+	int r;
+
+	if (dchan_parse_hdr(data, len, &h) != 0)
+		return;
+	if (h.opcode == P_DATA_V2 && h.peer_id != PEER_ID_NONE)
+		p = peer_by_id(&e->peers, h.peer_id);
+	else
+		p = peer_by_addr(&e->peers, sa, salen);
+	if (p == NULL) {
+		e->stats.data_drops++;
+		return;
+	}
+	r = dp_recv(p, data, len, now, e->pt, sizeof(e->pt), &n, &kind);
+	if (r != 0) {
+		e->stats.data_drops++;
+		log_rl_msg(&p->rl, now, LL_DEBUG, "peer %u (%s): dropping data packet: %s", p->id,
+		    p->cn, err_str(r));
+		return;
+	}
+	if (!sockaddr_eq((const struct sockaddr *)&p->sa, p->salen, sa, salen)) {
+		/* Float (P9): only now that the packet passed AEAD and replay. */
+		struct peer *other = peer_by_addr(&e->peers, sa, salen);
+		char from[SOCKADDR_STR_MAX];
+
+		if (other != NULL) {
+			log_rl_msg(&p->rl, now, LL_INFO, "peer %u (%s): refusing float onto the address "
+			    "of peer %u", p->id, p->cn, other->id);
+			return;
+		}
+		memcpy(from, p->sa_str, sizeof(from));
+		peer_table_move(&e->peers, p, sa, salen);
+		log_info("peer %u (%s) floated from %s to %s", p->id, p->cn, from, p->sa_str);
+	}
+	switch (kind) {
+	case DP_IP:
+		if (write(e->tun_fd, e->pt, n) < 0)
+			log_rl_msg(&e->rl_data, now, LL_DEBUG, "tun write: %s", strerror(errno));
+		break;
+	case DP_PING:
+		break;
+	case DP_EXIT:
+		log_info("peer %u (%s) %s: client sent exit notification", p->id, p->cn, p->sa_str);
+		session_close(p, now, "client exit notify");
+		peer_settle(e, p, now);
+		break;
+	case DP_SPOOFED:
+		e->stats.spoofed++;
+		log_rl_msg(&p->rl, now, LL_INFO, "peer %u (%s): dropping packet with a source address "
+		    "that is not the client's", p->id, p->cn);
+		break;
+	case DP_BAD_IP:
+		e->stats.data_drops++;
+		break;
+	}
+}
+
+static void
+datagram_rx(struct engine *e, const uint8_t *data, size_t len, const struct sockaddr *sa,
+	    socklen_t salen, uint64_t now)
+{
+	uint8_t op;
+
+	if (len == 0)
+		return;
+	op = wire_opcode(data[0]);
+	if (op == P_DATA_V2 || op == P_DATA_V1)
+		data_rx(e, data, len, sa, salen, now);
+	else if (wire_is_control_opcode(op))
+		control_rx(e, data, len, sa, salen, now);
+}
+
+static void
+udp_cb(struct ev_io *io, uint32_t revents, uint64_t now)
+{
+	struct engine *e = container_of(io, struct engine, udp_io);
+	unsigned round, i;
+	int n;
+
+	(void)revents;
+	for (round = 0; round < RX_BATCHES_PER_WAKEUP; round++) {
+		for (i = 0; i < DP_BATCH; i++) {
+			e->rx_msg[i].msg_hdr.msg_namelen = sizeof(e->rx_sa[i]);
+			e->rx_iov[i].iov_len = DP_BUF;
+		}
+		n = recvmmsg(e->udp_fd, e->rx_msg, DP_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break;
+		for (i = 0; i < (unsigned)n; i++) {
+			if (e->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC)
+				continue;
+			datagram_rx(e, e->rx_buf[i], e->rx_msg[i].msg_len,
+			    (const struct sockaddr *)&e->rx_sa[i], e->rx_msg[i].msg_hdr.msg_namelen, now);
+		}
+		if (n < DP_BATCH)
+			break;
+	}
+}
+
+/* ---- TUN ---- */
+
+static struct peer *
+peer_by_vaddr(struct engine *e, const struct addr *a)
+{
+	uint32_t idx;
+
+	if (!pool_index(&e->pool, a, &idx))
+		return NULL;
+	return e->by_vaddr[idx];
+}
+
+static void
+tun_cb(struct ev_io *io, uint32_t revents, uint64_t now)
+{
+	struct engine *e = container_of(io, struct engine, tun_io);
+	struct addr dst;
+	struct peer *p;
+	unsigned i;
+	ssize_t n;
+
+	(void)revents;
+	for (i = 0; i < TUN_READS_PER_WAKEUP; i++) {
+		n = read(e->tun_fd, e->pt, sizeof(e->pt));
+		if (n <= 0)
+			break;
+		if (dp_ip_dst(e->pt, (size_t)n, &dst) != 0)
+			continue;
+		p = peer_by_vaddr(e, &dst);
+		if (p == NULL || p->state != PEER_ACTIVE) {
+			e->stats.tun_no_peer++;
+			continue;
+		}
+		if (dp_send(e->tx, p, e->pt, (size_t)n, now) == ERR_RANGE)
+			session_tick(&e->senv, p, now);   /* key exhausted: renegotiate */
+	}
+}
+
+static void
+before_sleep(void *arg, uint64_t now)
+{
+	struct engine *e = arg;
+
+	(void)now;
+	dp_batch_flush(e->tx);
+}
+
+/* ---- shutdown ---- */
+
+static void
+begin_stop(struct engine *e, uint64_t now)
+{
+	const char *msg = e->conf->explicit_exit_notify >= 2 ? "RESTART,[N]" : "RESTART";
+	uint32_t i;
+
+	if (e->stopping)
+		return;
+	e->stopping = true;
+	e->stop_deadline = now + MTIME_MSEC(STOP_GRACE_MS);
+	log_info("shutting down: telling %u client(s) to reconnect", e->peers.count);
+	for (i = 0; i < e->peers.max; i++) {
+		struct peer *p = e->peers.by_id[i];
+
+		if (p != NULL && p->state == PEER_ACTIVE)
+			session_send_text(&e->senv, p, msg, now);
+	}
+}
+
+static bool
+stop_complete(struct engine *e, uint64_t now)
+{
+	uint32_t i;
+
+	if (now >= e->stop_deadline)
+		return true;
+	for (i = 0; i < e->peers.max; i++) {
+		struct peer *p = e->peers.by_id[i];
+
+		if (p != NULL && p->state == PEER_ACTIVE && !session_all_acked(p))
+			return false;
+	}
+	return true;
+}
+
+static void
+sig_cb(struct ev_io *io, uint32_t revents, uint64_t now)
+{
+	struct engine *e = container_of(io, struct engine, sig_io);
+	struct signalfd_siginfo si;
+
+	(void)revents;
+	while (read(e->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
+			log_info("received %s", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+			begin_stop(e, now);
+		}
+	}
+}
+
+/* ---- setup ---- */
+
+static int
+setup_tun(struct engine *e)
+{
+	struct prefix p;
+	char net[PREFIX_STR_MAX];
+	int r;
+
+	r = tun_open(e->conf->dev, 0, e->tun_name, &e->tun_fd);
+	if (r != 0) {
+		log_warn("cannot open TUN device '%s'", e->conf->dev);
+		return r;
+	}
+	r = rtnl_open(&e->rtnl);
+	if (r == 0)
+		r = rtnl_link_index(e->tun_name, &e->tun_ifindex);
+	p.a = e->pool.gateway;
+	p.len = e->pool.net.len;
+	if (r == 0)
+		r = rtnl_addr_add(e->rtnl, e->tun_ifindex, &p);
+	if (r == 0)
+		r = rtnl_link_set(e->rtnl, e->tun_ifindex, true, e->conf->tun_mtu);
+	if (r != 0) {
+		log_warn("cannot configure TUN device %s", e->tun_name);
+		return r;
+	}
+	prefix_format(&e->pool.net, net, sizeof(net));
+	log_info("TUN device %s opened: %s, mtu %u", e->tun_name, net, e->conf->tun_mtu);
+	return 0;
+}
+
+static int
+setup_udp(struct engine *e)
+{
+	const struct server_conf *c = e->conf;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int one = 1, zero = 0, sz = SOCKBUF_BYTES;
+	char where[SOCKADDR_STR_MAX];
+
+	memset(&ss, 0, sizeof(ss));
+	if (c->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(c->port);
+		if (c->has_local)
+			memcpy(&s6->sin6_addr, c->local.b, 16);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(c->port);
+		if (c->has_local)
+			memcpy(&s4->sin_addr, c->local.b, 4);
+		sl = sizeof(*s4);
+	}
+	e->udp_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (e->udp_fd < 0) {
+		log_warn("socket");
+		return ERR_SYS;
+	}
+	if (ss.ss_family == AF_INET6)
+		setsockopt(e->udp_fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	setsockopt(e->udp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Larger buffers absorb bursts between two loop iterations; failure
+	 * only costs throughput, so it is not fatal. */
+	setsockopt(e->udp_fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	setsockopt(e->udp_fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	sockaddr_format((struct sockaddr *)&ss, sl, where, sizeof(where));
+	if (bind(e->udp_fd, (struct sockaddr *)&ss, sl) != 0) {
+		log_warn("cannot bind UDP %s", where);
+		return ERR_SYS;
+	}
+	log_info("UDP%s link local (bound): %s", ss.ss_family == AF_INET6 ? "v6" : "v4", where);
+	return 0;
+}
+
+static int
+setup_signals(struct engine *e)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return ERR_SYS;
+	signal(SIGPIPE, SIG_IGN);
+	e->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return e->sig_fd < 0 ? ERR_SYS : 0;
+}
+
+static int
+setup_tls(struct engine *e)
+{
+	const struct server_conf *c = e->conf;
+	struct tls_conf tc;
+	char err[256] = "";
+	int r;
+
+	memset(&tc, 0, sizeof(tc));
+	tc.ca_pem = c->ca.data;
+	tc.ca_len = c->ca.len;
+	tc.cert_pem = c->cert.data;
+	tc.cert_len = c->cert.len;
+	tc.key_pem = c->key.data;
+	tc.key_len = c->key.len;
+	if (!c->dh_none) {
+		tc.dh_pem = c->dh.data;
+		tc.dh_len = c->dh.len;
+	}
+	tc.min_version = c->tls_version_min;
+	tc.require_peer_cert = true;
+	tc.remote_cert_tls = c->remote_cert_tls_client;
+	r = tls_ctx_new(&e->tls, &tc, true, err, sizeof(err));
+	if (r != 0)
+		log_err("TLS setup failed: %s", err);
+	return r;
+}
+
+int
+engine_new(struct server_conf *conf, struct engine **out)
+{
+	struct engine *e;
+	unsigned i;
+	int r;
+
+	*out = NULL;
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return ERR_NOMEM;
+	*out = e;
+	e->conf = conf;
+	e->udp_fd = e->tun_fd = e->sig_fd = -1;
+	e->next_cid = 0;
+	log_rl_init(&e->rl_stranger, 10, 2);
+	log_rl_init(&e->rl_stateless, STATELESS_BURST, STATELESS_PER_SEC);
+	log_rl_init(&e->rl_data, 10, 2);
+
+	if ((r = evloop_init(&e->loop)) != 0)
+		return r;
+	if ((r = setup_tls(e)) != 0)
+		return r;
+	if ((r = cookie_key_init(&e->cookie)) != 0)
+		return r;
+	e->cookie_ready = true;
+	r = pool_init_subnet(&e->pool, &conf->server_net);
+	if (r != 0) {
+		log_err("cannot build the address pool: %s", err_str(r));
+		return r;
+	}
+	e->by_vaddr = calloc(e->pool.size, sizeof(*e->by_vaddr));
+	e->tx = malloc(sizeof(*e->tx));
+	e->rx_buf = malloc(sizeof(*e->rx_buf) * DP_BATCH);
+	if (e->by_vaddr == NULL || e->tx == NULL || e->rx_buf == NULL)
+		return ERR_NOMEM;
+	if ((r = peer_table_init(&e->peers, conf->max_clients)) != 0)
+		return r;
+	if ((r = setup_signals(e)) != 0) {
+		log_warn("signal setup");
+		return r;
+	}
+	if ((r = setup_tun(e)) != 0)
+		return r;
+	if ((r = setup_udp(e)) != 0)
+		return r;
+	dp_batch_init(e->tx, e->udp_fd);
+	for (i = 0; i < DP_BATCH; i++) {
+		e->rx_iov[i].iov_base = e->rx_buf[i];
+		e->rx_iov[i].iov_len = DP_BUF;
+		e->rx_msg[i].msg_hdr.msg_iov = &e->rx_iov[i];
+		e->rx_msg[i].msg_hdr.msg_iovlen = 1;
+		e->rx_msg[i].msg_hdr.msg_name = &e->rx_sa[i];
+	}
+
+	e->senv.conf = conf;
+	e->senv.tls = e->tls;
+	e->senv.net = e->pool.net;
+	e->senv.gateway = e->pool.gateway;
+	e->senv.owner = e;
+	e->senv.send = env_send;
+	e->senv.authorize = env_authorize;
+	e->senv.keys_ready = env_keys_ready;
+
+	if ((r = ev_io_add(&e->loop, &e->udp_io, e->udp_fd, EPOLLIN, udp_cb)) != 0 ||
+	    (r = ev_io_add(&e->loop, &e->tun_io, e->tun_fd, EPOLLIN, tun_cb)) != 0 ||
+	    (r = ev_io_add(&e->loop, &e->sig_io, e->sig_fd, EPOLLIN, sig_cb)) != 0)
+		return r;
+	evloop_set_before_sleep(&e->loop, before_sleep, e);
+	return 0;
+}
+
+int
+engine_run(struct engine *e)
+{
+	int r;
+
+	log_info("Initialization Sequence Completed");
+	for (;;) {
+		r = evloop_run_once(&e->loop, e->stopping ? MTIME_MSEC(50) : MTIME_NEVER);
+		if (r != 0 && r != ERR_AGAIN) {
+			log_err("event loop failed: %s", err_str(r));
+			return r;
+		}
+		if (e->stopping && stop_complete(e, evloop_now(&e->loop)))
+			break;
+	}
+	dp_batch_flush(e->tx);
+	return 0;
+}
+
+void
+engine_free(struct engine *e)
+{
+	uint32_t i;
+
+	if (e == NULL)
+		return;
+	if (e->peers.by_id != NULL) {
+		for (i = 0; i < e->peers.max; i++) {
+			struct peer *p = e->peers.by_id[i];
+
+			if (p != NULL)
+				peer_close(e, p, "server shutting down");
+		}
+	}
+	peer_table_free(&e->peers);
+	if (e->udp_fd >= 0)
+		close(e->udp_fd);
+	/* Closing the only fd of a non-persistent TUN removes the device. */
+	if (e->tun_fd >= 0) {
+		close(e->tun_fd);
+		log_info("TUN device %s removed", e->tun_name);
+	}
+	if (e->sig_fd >= 0)
+		close(e->sig_fd);
+	if (e->rtnl != NULL)
+		rtnl_close(e->rtnl);
+	if (e->cookie_ready)
+		cookie_key_free(&e->cookie);
+	if (e->tls != NULL)
+		tls_ctx_free(e->tls);
+	pool_free(&e->pool);
+	free(e->by_vaddr);
+	free(e->tx);
+	free(e->rx_buf);
+	evloop_free(&e->loop);
+	free(e);
+}

@@ -1,1 +1,120 @@
+/*
+ * pool.c - bitmap address pool.
+ *
+ * Invariants: `used` equals the number of set bits; bits past `size` in the
+ * last word are never set; first + size - 1 never passes the broadcast
+ * address.  Allocation scans words for a zero bit, so the cost is size/64
+ * word reads in the worst case (1024 for a /16), and only on connect.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
 #include "pool.h"
+
+enum { POOL_MIN_LEN = 16, POOL_MAX_LEN = 29 };
+
+int
+pool_init_subnet(struct pool *p, const struct prefix *net)
+{
+	uint32_t base, hosts;
+
+	memset(p, 0, sizeof(*p));
+	if (net->a.family != AF_INET || net->len < POOL_MIN_LEN || net->len > POOL_MAX_LEN)
+		return ERR_RANGE;
+	p->net = *net;
+	prefix_canon(&p->net);
+	base = addr_v4(&p->net.a);
+	hosts = UINT32_C(1) << (32 - net->len);
+	addr_from_v4(base + 1, &p->gateway);
+	p->first = base + 2;
+	p->size = hosts - 3;     /* network, gateway and broadcast are not handed out */
+	p->bits = calloc((p->size + 63) / 64, sizeof(uint64_t));
+	if (p->bits == NULL)
+		return ERR_NOMEM;
+	return 0;
+}
+
+void
+pool_free(struct pool *p)
+{
+	free(p->bits);
+	p->bits = NULL;
+	p->size = 0;
+	p->used = 0;
+}
+
+bool
+pool_index(const struct pool *p, const struct addr *a, uint32_t *idx)
+{
+	uint32_t v;
+
+	if (a->family != AF_INET || p->size == 0)
+		return false;
+	v = addr_v4(a);
+	if (v < p->first || v - p->first >= p->size)
+		return false;
+	*idx = v - p->first;
+	return true;
+}
+
+bool
+pool_in_use(const struct pool *p, uint32_t idx)
+{
+	return idx < p->size && (p->bits[idx / 64] >> (idx % 64) & 1) != 0;
+}
+
+static void
+pool_set(struct pool *p, uint32_t idx)
+{
+	p->bits[idx / 64] |= UINT64_C(1) << (idx % 64);
+	p->used++;
+}
+
+int
+pool_alloc(struct pool *p, struct addr *out, uint32_t *idx)
+{
+	uint32_t w, nwords = (p->size + 63) / 64;
+	uint64_t free_bits;
+	uint32_t i;
+
+	for (w = 0; w < nwords; w++) {
+		free_bits = ~p->bits[w];
+		if (free_bits == 0)
+			continue;
+		i = w * 64 + (uint32_t)__builtin_ctzll(free_bits);
+		if (i >= p->size)
+			break;
+		pool_set(p, i);
+		addr_from_v4(p->first + i, out);
+		*idx = i;
+		return 0;
+	}
+	return ERR_FULL;
+}
+
+int
+pool_reserve(struct pool *p, const struct addr *a, uint32_t *idx)
+{
+	uint32_t i;
+
+	if (!pool_index(p, a, &i))
+		return ERR_RANGE;
+	if (pool_in_use(p, i))
+		return ERR_EXISTS;
+	pool_set(p, i);
+	*idx = i;
+	return 0;
+}
+
+int
+pool_release(struct pool *p, const struct addr *a)
+{
+	uint32_t i;
+
+	if (!pool_index(p, a, &i) || !pool_in_use(p, i))
+		return ERR_NOTFOUND;
+	p->bits[i / 64] &= ~(UINT64_C(1) << (i % 64));
+	p->used--;
+	return 0;
+}

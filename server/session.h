@@ -1,4 +1,61 @@
-/* session.h - placeholder until the module lands. */
+/*
+ * session.h - the per-client control channel: key states, the TLS
+ * handshake, key-method-2, authentication hand-off, PUSH_REPLY, text
+ * messages and renegotiation (doc §3-§9).
+ *
+ * The FSM never does I/O itself.  Everything it needs from its owner comes
+ * through struct session_env: a function to transmit a finished control
+ * packet, and a decision function called once the client is authenticated.
+ * Deadlines are reported through session_deadline() and served by
+ * session_tick(), so the owner keeps one timer per peer.
+ *
+ * Closing: the FSM never frees a peer.  It sets p->close_at (and a reason);
+ * the owner closes the peer once that time has come.
+ */
 #ifndef OVPN_SESSION_H
 #define OVPN_SESSION_H
+
+#include <stdint.h>
+
+#include "conf_server.h"
+#include "kmsg.h"
+#include "peer.h"
+#include "peerinfo.h"
+#include "wire.h"
+
+struct session_env {
+	const struct server_conf *conf;
+	struct tls_ctx *tls;
+	struct prefix net;            /* client network, for PUSH_REPLY */
+	struct addr gateway;          /* our tunnel address */
+	void *owner;
+	/* Transmit one finished control packet to p's current address. */
+	void (*send)(void *owner, struct peer *p, const uint8_t *pkt, size_t len);
+	/* The first key state authenticated (certificate verified, key-method-2
+	 * parsed): pick the cipher and assign an address.  0 allows; a negative
+	 * code denies, and `reason` (already filled) goes into AUTH_FAILED. */
+	int (*authorize)(void *owner, struct peer *p, const struct kmsg *km,
+			 const struct peerinfo *pi, char *reason, size_t cap);
+	/* Data keys of `ks` are ready (first time: the client is connected). */
+	void (*keys_ready)(void *owner, struct peer *p, struct keystate *ks, uint64_t now);
+};
+
+/* Key state 0 for a peer admitted through the cookie (doc §4.1): our reset
+ * counts as sent and acked, the client's as received. */
+int session_start(const struct session_env *env, struct peer *p, uint64_t now);
+/* A control packet from p's address whose session id is p's. */
+void session_rx(const struct session_env *env, struct peer *p, const struct ctl_pkt *pkt,
+		uint64_t now);
+/* Retransmissions, hand-window, renegotiation and lame-duck expiry. */
+void session_tick(const struct session_env *env, struct peer *p, uint64_t now);
+uint64_t session_deadline(const struct session_env *env, const struct peer *p);
+/* Queue one text control message (e.g. "RESTART") on the newest usable key
+ * state and send it.  ERR_BADSTATE if no TLS session is established. */
+int session_send_text(const struct session_env *env, struct peer *p, const char *msg,
+		      uint64_t now);
+/* Everything we sent has been acknowledged (graceful close can finish). */
+bool session_all_acked(const struct peer *p);
+/* Mark p for closing at `at` with a reason for the log. Earliest wins. */
+void session_close(struct peer *p, uint64_t at, const char *reason);
+
 #endif

@@ -1,0 +1,152 @@
+# t/netns/lib.sh - shared helpers for the network-namespace integration tests.
+#
+# Every test creates its own namespaces (prefixed with a per-run tag so that
+# parallel runs never collide), records every PID it starts, and tears all of
+# it down from an EXIT trap, on every path.  Waits are for a log line or a
+# state, each with a deadline; nothing sleeps to synchronise.
+#
+# Addresses used: 192.0.2.0/24 and 198.51.100.0/24 for the outer links,
+# 10.x inside the tunnel - only ever inside namespaces we created.
+
+set -u
+
+T_TAG="ovt$$"
+T_NS=""
+T_PIDS=""
+T_DIR=""
+T_FAILED=0
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+ENDPOINT="$top_builddir/server/ovpn-endpoint"
+
+t_log() { printf '# %s\n' "$*"; }
+
+t_fail() {
+	printf 'FAIL: %s\n' "$*"
+	T_FAILED=1
+	exit 1
+}
+
+t_pass() { printf 'ok - %s\n' "$*"; }
+
+# Skip (exit 77) only outside CI; in CI a missing capability is a failure.
+t_require() {
+	if [ "${CI:-}" = "true" ]; then
+		t_fail "cannot run in CI: $*"
+	fi
+	printf 'SKIP: %s\n' "$*"
+	exit 77
+}
+
+t_cleanup() {
+	local pid ns
+	for pid in $T_PIDS; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in $T_PIDS; do
+		# bounded wait, then force
+		for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	for ns in $T_NS; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ -n "$T_DIR" ] && [ "$T_FAILED" = 0 ] && [ "${KEEP_LOGS:-}" != "1" ]; then
+		rm -rf "$T_DIR"
+	elif [ -n "$T_DIR" ]; then
+		for f in "$T_DIR"/*.log; do
+			[ -f "$f" ] || continue
+			echo "----- $f (last 40 lines)"
+			tail -n 40 "$f"
+		done
+	fi
+}
+
+t_setup() {
+	[ "$(id -u)" = 0 ] || t_require "needs root for network namespaces"
+	command -v ip >/dev/null || t_require "needs iproute2"
+	command -v openvpn >/dev/null || t_require "needs the openvpn package"
+	[ -x "$ENDPOINT" ] || t_fail "$ENDPOINT not built"
+	T_DIR=$(mktemp -d "/tmp/$T_TAG.XXXXXX")
+	trap 't_cleanup' EXIT
+	trap 'T_FAILED=1; exit 1' INT TERM
+	ip netns add "$T_TAG-probe" 2>/dev/null || t_require "cannot create network namespaces"
+	ip netns del "$T_TAG-probe"
+}
+
+# t_ns NAME: create namespace $T_TAG-NAME with lo up; prints its name.
+t_ns() {
+	local ns="$T_TAG-$1"
+	ip netns add "$ns" || t_fail "ip netns add $ns"
+	T_NS="$T_NS $ns"
+	ip -n "$ns" link set lo up
+	echo "$ns"
+}
+
+# t_link NS_A ADDR_A NS_B ADDR_B: veth pair between two namespaces.
+t_link() {
+	local a="$1" aa="$2" b="$3" ba="$4" n
+	n="v$(( ${#T_NS} + RANDOM % 1000 ))"
+	ip link add "${n}a" netns "$a" type veth peer name "${n}b" netns "$b" || t_fail "veth"
+	ip -n "$a" addr add "$aa" dev "${n}a"
+	ip -n "$b" addr add "$ba" dev "${n}b"
+	ip -n "$a" link set "${n}a" up
+	ip -n "$b" link set "${n}b" up
+}
+
+# t_bg NS LOG CMD...: start CMD in namespace NS in the background; sets T_LAST_PID.
+t_bg() {
+	local ns="$1" log="$2"
+	shift 2
+	ip netns exec "$ns" "$@" >"$log" 2>&1 &
+	T_LAST_PID=$!
+	T_PIDS="$T_PIDS $T_LAST_PID"
+}
+
+# t_wait_log FILE REGEX SECONDS [PID]: wait for a line, failing early if PID dies.
+t_wait_log() {
+	local f="$1" re="$2" secs="$3" pid="${4:-}" end
+	end=$(( $(date +%s) + secs ))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		grep -Eq "$re" "$f" 2>/dev/null && return 0
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			grep -Eq "$re" "$f" 2>/dev/null && return 0
+			return 2
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# t_wait_exit PID SECONDS: wait for a process we started to exit; sets T_RC.
+t_wait_exit() {
+	local pid="$1" secs="$2" end
+	end=$(( $(date +%s) + secs ))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid"
+			T_RC=$?
+			T_PIDS=$(echo "$T_PIDS" | sed "s/\b$pid\b//")
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# t_ping NS DEST [SIZE]: 3 pings, at least 2 must be answered, bounded in time.
+t_ping() {
+	local ns="$1" dst="$2" size="${3:-56}"
+	ip netns exec "$ns" ping -n -q -c 3 -i 0.2 -W 2 -w 5 -s "$size" "$dst" >/dev/null 2>&1
+}
+
+# t_pki DIR: a throwaway PKI made with the openssl CLI.
+t_pki() {
+	sh "$top_srcdir/t/data/gen-pki.sh" "$1" >/dev/null 2>&1 || t_fail "gen-pki.sh"
+}
+
+# t_ms: milliseconds since the epoch.
+t_ms() { date +%s%3N; }
