@@ -1,0 +1,170 @@
+/*
+ * test_pool.c - the subnet pool: bounds from `server NET MASK`, lowest-free
+ * allocation, exhaustion, static reservation, release, and an allocation
+ * sequence checked against a simple reference set.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "addr.h"
+#include "err.h"
+#include "pool.h"
+
+static struct prefix
+pfx(const char *s)
+{
+	struct prefix p;
+
+	assert_int_equal(prefix_parse(s, false, &p), 0);
+	return p;
+}
+
+static struct addr
+ad(const char *s)
+{
+	struct addr a;
+
+	assert_int_equal(addr_parse(s, &a), 0);
+	return a;
+}
+
+static void
+test_bounds(void **state)
+{
+	struct prefix p;
+	struct pool pool;
+
+	p = pfx("10.8.0.0/24");
+	assert_int_equal(pool_init_subnet(&pool, &p), 0);
+	{
+		struct addr g = ad("10.8.0.1");
+		assert_true(addr_eq(&pool.gateway, &g));
+	}
+	assert_int_equal(pool.size, 253);   /* .2 .. .254 */
+	pool_free(&pool);
+
+	p = pfx("10.8.0.0/30");
+	assert_int_equal(pool_init_subnet(&pool, &p), ERR_RANGE);
+	p = pfx("10.0.0.0/15");
+	assert_int_equal(pool_init_subnet(&pool, &p), ERR_RANGE);
+	p = pfx("fd00::/64");
+	assert_int_equal(pool_init_subnet(&pool, &p), ERR_RANGE);
+	p = pfx("10.8.0.0/29");
+	assert_int_equal(pool_init_subnet(&pool, &p), 0);
+	assert_int_equal(pool.size, 5);
+	pool_free(&pool);
+}
+
+static void
+test_alloc_release(void **state)
+{
+	struct prefix p = pfx("10.8.0.0/29");
+	struct pool pool;
+	struct addr a, want;
+	uint32_t idx;
+	int i;
+
+	assert_int_equal(pool_init_subnet(&pool, &p), 0);
+	for (i = 0; i < 5; i++) {
+		char s[16];
+
+		assert_int_equal(pool_alloc(&pool, &a, &idx), 0);
+		snprintf(s, sizeof(s), "10.8.0.%d", i + 2);
+		want = ad(s);
+		assert_true(addr_eq(&a, &want));
+		assert_int_equal(idx, i);
+	}
+	assert_int_equal(pool_alloc(&pool, &a, &idx), ERR_FULL);
+	assert_int_equal(pool.used, 5);
+	want = ad("10.8.0.4");
+	assert_int_equal(pool_release(&pool, &want), 0);
+	assert_int_equal(pool_release(&pool, &want), ERR_NOTFOUND);
+	assert_int_equal(pool_alloc(&pool, &a, &idx), 0);
+	assert_true(addr_eq(&a, &want));
+	/* gateway, network, broadcast and foreign addresses are not in the pool */
+	want = ad("10.8.0.1");
+	assert_false(pool_index(&pool, &want, &idx));
+	want = ad("10.8.0.7");
+	assert_false(pool_index(&pool, &want, &idx));
+	want = ad("10.9.0.2");
+	assert_int_equal(pool_release(&pool, &want), ERR_NOTFOUND);
+	assert_int_equal(pool_reserve(&pool, &want, &idx), ERR_RANGE);
+	pool_free(&pool);
+}
+
+static void
+test_reserve(void **state)
+{
+	struct prefix p = pfx("10.8.0.0/24");
+	struct pool pool;
+	struct addr a, s = ad("10.8.0.2");
+	uint32_t idx;
+
+	assert_int_equal(pool_init_subnet(&pool, &p), 0);
+	assert_int_equal(pool_reserve(&pool, &s, &idx), 0);
+	assert_int_equal(pool_reserve(&pool, &s, &idx), ERR_EXISTS);
+	assert_int_equal(pool_alloc(&pool, &a, &idx), 0);
+	s = ad("10.8.0.3");
+	assert_true(addr_eq(&a, &s));
+	pool_free(&pool);
+}
+
+/* Random alloc/release against a reference array across word boundaries. */
+static void
+test_against_reference(void **state)
+{
+	struct prefix p = pfx("10.8.0.0/22");
+	struct pool pool;
+	bool ref[1021];
+	struct addr a;
+	uint32_t idx, i;
+	int step;
+
+	memset(ref, 0, sizeof(ref));
+	srand(7);
+	assert_int_equal(pool_init_subnet(&pool, &p), 0);
+	assert_int_equal(pool.size, 1021);
+	for (step = 0; step < 20000; step++) {
+		if (rand() % 3 != 0) {
+			int r = pool_alloc(&pool, &a, &idx);
+			uint32_t lowest = 0;
+
+			while (lowest < pool.size && ref[lowest])
+				lowest++;
+			if (lowest == pool.size) {
+				assert_int_equal(r, ERR_FULL);
+				continue;
+			}
+			assert_int_equal(r, 0);
+			assert_int_equal(idx, lowest);
+			ref[idx] = true;
+		} else {
+			i = (uint32_t)rand() % pool.size;
+			addr_from_v4(pool.first + i, &a);
+			assert_int_equal(pool_release(&pool, &a), ref[i] ? 0 : ERR_NOTFOUND);
+			ref[i] = false;
+		}
+	}
+	for (i = 0, idx = 0; i < pool.size; i++)
+		idx += ref[i];
+	assert_int_equal(pool.used, idx);
+	pool_free(&pool);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_alloc_release),
+		cmocka_unit_test(test_reserve),
+		cmocka_unit_test(test_against_reference),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
