@@ -9,7 +9,11 @@
  *
  * Defaults are OpenVPN 2.6's (see docs/openvpn-protocol.md section 12).
  * Duplicate directives: the last one wins, as in 2.6, except `push`, which
- * accumulates in config order.
+ * accumulates in config order.  A successful load guarantees: `server`,
+ * `topology subnet`, `dev` (a tun device), ca, cert, key, and dh or `dh none`
+ * are present; tls_timeout < hand_window; keepalive_restart >= 2 *
+ * keepalive_ping.  Key/cert blobs are wiped with explicit_bzero (the unit
+ * test links no libcrypto, so not OPENSSL_cleanse; same effect).
  *
  * Relative paths in ca/cert/key/dh resolve against the directory of the config
  * file, i.e. as if OpenVPN 2.6 were started with `--cd <that directory>`.  For
@@ -30,7 +34,7 @@ enum {
 	CONF_CIPHER_NAME_MAX = 24,   /* "CHACHA20-POLY1305" + NUL fits */
 	CONF_MAX_DATA_CIPHERS = 8,
 	CONF_MAX_PUSH = 256,         /* push lines kept; more is an error */
-	CONF_PUSH_MAX_LEN = 1024,    /* one push option (2.6 caps a PUSH_REPLY near 1 KiB per message) */
+	CONF_PUSH_MAX_LEN = 1024,    /* one push option; defensive, lines are shorter (CONF_LINE_MAX) */
 	CONF_BLOB_MAX = 1 << 20,     /* biggest ca/cert/key/dh file or inline block we accept */
 	CONF_REPLAY_WINDOW_MAX = 1024,
 };
@@ -52,13 +56,15 @@ struct server_conf {
 	char *file;                      /* config path (or name), for messages */
 	uint16_t port;                   /* 1194 */
 	char proto[8];                   /* as written: "udp" (default), "udp4" or "udp6" */
-	int family;                      /* AF_INET (udp/udp4), AF_INET6 (udp6: dual-stack socket) */
-	struct addr local; bool has_local; /* `local` takes a numeric address only */
-	char dev[16];                    /* "tun" = kernel picks tunN; else exact name */
+	int family;                      /* AF_INET (udp/udp4), AF_INET6 (udp6: dual-stack socket);
+	                                  * plain udp follows `local` if that is IPv6 (2.6 resolves
+	                                  * it with AF_UNSPEC) */
+	struct addr local; bool has_local; /* numeric address only; if set, local.family == family */
+	char dev[16];                    /* required; "tun" = kernel picks tunN; else exact name */
 	bool has_topology;               /* `topology subnet` seen (the only one we support) */
 	bool mode_server;                /* `mode server`, also implied by `server` */
 	bool tls_server;                 /* `tls-server`, also implied by `server` */
-	struct prefix server_net;        /* from `server`; server_net.a.family == 0 if absent */
+	struct prefix server_net;        /* from `server` (required): IPv4, /16../29, host bits 0 */
 	bool server_nopool;
 	struct conf_blob ca, cert, key, dh; bool dh_none;
 	uint32_t keepalive_ping, keepalive_restart;  /* as written; 0 = none */
@@ -77,7 +83,7 @@ struct server_conf {
 	bool tls_version_min_or_highest;
 	bool remote_cert_tls_client;
 	enum conf_verify_client_cert verify_client_cert;  /* require */
-	char **push; unsigned n_push;    /* push option text, config order, unquoted */
+	char **push; unsigned n_push;    /* push option text, config order, unquoted, non-empty */
 	uint32_t mute;                   /* 0 = off */
 };
 
