@@ -129,8 +129,11 @@ classify(const struct peer *p, const uint8_t *pt, size_t n)
 		if (n < 40 || buf_skip(&b, 8) != 0 || buf_get_bytes(&b, src.b, 16) != 0)
 			return DP_BAD_IP;
 		src.family = AF_INET6;
-		/* IPv6 inside the tunnel arrives with server-ipv6 (not yet). */
-		return DP_SPOOFED;
+		/* No IPv6 inside the tunnel until server-ipv6; clients' kernels
+		 * still send the odd packet (MLD), which is not an attack. */
+		if (!p->has_vaddr6)
+			return DP_BAD_IP;
+		return addr_eq(&src, &p->vaddr6) ? DP_IP : DP_SPOOFED;
 	} else {
 		return DP_BAD_IP;
 	}

@@ -82,6 +82,8 @@ struct peer {
 	const struct aead_info *cipher;
 	struct addr vaddr;
 	bool has_vaddr;
+	struct addr vaddr6;               /* server-ipv6 (not yet) */
+	bool has_vaddr6;
 	uint32_t pool_idx;
 
 	uint64_t connected_at;            /* wall seconds, for status */

@@ -10,9 +10,9 @@
 . "$(dirname "$0")/lib.sh"
 
 t_setup
-SRV=$(t_ns srv)
-C1=$(t_ns c1)
-C2=$(t_ns c2)
+t_ns srv; SRV=$T_LAST_NS
+t_ns c1; C1=$T_LAST_NS
+t_ns c2; C2=$T_LAST_NS
 t_link "$SRV" 192.0.2.1/24 "$C1" 192.0.2.2/24
 t_link "$SRV" 198.51.100.1/24 "$C2" 198.51.100.2/24
 t_pki "$T_DIR/pki"
@@ -101,8 +101,11 @@ t_pass "second client connected at the same time with address $A2"
 kill -TERM "$SPID"
 t_wait_exit "$SPID" 10 || t_fail "endpoint did not exit within 10 s of SIGTERM"
 [ "$T_RC" = 0 ] || t_fail "endpoint exited with status $T_RC"
-t_wait_log "$T_DIR/client1.log" "RESTART" 5 || t_fail "client1 was not told about the shutdown"
-t_wait_log "$T_DIR/client2.log" "RESTART" 5 || t_fail "client2 was not told about the shutdown"
+# 2.6 logs a received RESTART as a "connection reset command".
+t_wait_log "$T_DIR/client1.log" "server-pushed-connection-reset" 5 ||
+	t_fail "client1 was not told about the shutdown"
+t_wait_log "$T_DIR/client2.log" "server-pushed-connection-reset" 5 ||
+	t_fail "client2 was not told about the shutdown"
 [ -z "$(ip -n "$SRV" -o link show type tun)" ] || t_fail "a TUN device was left behind"
 t_pass "clean shutdown: clients told, exit 0, TUN device removed"
 

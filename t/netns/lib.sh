@@ -77,19 +77,23 @@ t_setup() {
 	ip netns del "$T_TAG-probe"
 }
 
-# t_ns NAME: create namespace $T_TAG-NAME with lo up; prints its name.
+# t_ns NAME: create namespace $T_TAG-NAME with lo up; its name is left in
+# T_LAST_NS (not printed: a command substitution would run in a subshell and
+# the cleanup trap would never learn about the namespace).
 t_ns() {
-	local ns="$T_TAG-$1"
-	ip netns add "$ns" || t_fail "ip netns add $ns"
-	T_NS="$T_NS $ns"
-	ip -n "$ns" link set lo up
-	echo "$ns"
+	T_LAST_NS="$T_TAG-$1"
+	ip netns add "$T_LAST_NS" || t_fail "ip netns add $T_LAST_NS"
+	T_NS="$T_NS $T_LAST_NS"
+	ip -n "$T_LAST_NS" link set lo up
 }
+
+T_NLINK=0
 
 # t_link NS_A ADDR_A NS_B ADDR_B: veth pair between two namespaces.
 t_link() {
 	local a="$1" aa="$2" b="$3" ba="$4" n
-	n="v$(( ${#T_NS} + RANDOM % 1000 ))"
+	T_NLINK=$((T_NLINK + 1))
+	n="${T_TAG}l$T_NLINK"
 	ip link add "${n}a" netns "$a" type veth peer name "${n}b" netns "$b" || t_fail "veth"
 	ip -n "$a" addr add "$aa" dev "${n}a"
 	ip -n "$b" addr add "$ba" dev "${n}b"
