@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mtime.h"
 
 /* Set once by log_setup() before any event loop runs; read-only afterwards. */
 static enum log_level log_cur_level = LL_INFO;
@@ -143,30 +144,34 @@ log_rl_init(struct log_rl *rl, uint32_t burst, uint32_t per_sec)
 	rl->last = 0;
 	rl->burst = burst;
 	rl->per_sec = per_sec;
-	rl->tokens_milli = burst * 1000;
+	rl->credit = (uint64_t)burst * MTIME_US_PER_SEC;
 	rl->suppressed = 0;
 }
 
+/*
+ * Credit is kept exactly, in units of (lines x 1e6 / per_sec): each µs
+ * adds per_sec units and a line costs 1e6.  No division, so frequent calls
+ * cannot lose fractional refills to rounding.
+ */
 bool
 log_rl_allow(struct log_rl *rl, uint64_t now)
 {
-	uint64_t add;
+	uint64_t cap = (uint64_t)rl->burst * MTIME_US_PER_SEC;
+	uint64_t dt;
 
-	if (now > rl->last) {
-		/* tokens in thousandths: per_sec tokens per 1e6 µs */
-		add = (now - rl->last) * rl->per_sec / 1000;
-		if (add > (uint64_t)rl->burst * 1000)
-			add = (uint64_t)rl->burst * 1000;
-		rl->tokens_milli += (uint32_t)add;
-		if (rl->tokens_milli > rl->burst * 1000)
-			rl->tokens_milli = rl->burst * 1000;
+	if (now > rl->last && rl->per_sec > 0) {
+		dt = now - rl->last;
 		rl->last = now;
+		if (dt > cap || rl->credit + dt * rl->per_sec > cap)
+			rl->credit = cap;
+		else
+			rl->credit += dt * rl->per_sec;
 	}
-	if (rl->tokens_milli < 1000) {
+	if (rl->credit < MTIME_US_PER_SEC) {
 		rl->suppressed++;
 		return false;
 	}
-	rl->tokens_milli -= 1000;
+	rl->credit -= MTIME_US_PER_SEC;
 	return true;
 }
 

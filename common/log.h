@@ -54,7 +54,7 @@ _Noreturn void fatalx(const char *fmt, ...) LOG_PRINTF(1, 2);
  */
 struct log_rl {
 	uint64_t last;        /* µs of last refill */
-	uint32_t tokens_milli;
+	uint64_t credit;      /* per_sec x µs; one line costs 1e6 */
 	uint32_t burst;
 	uint32_t per_sec;
 	uint32_t suppressed;
