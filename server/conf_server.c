@@ -626,6 +626,22 @@ p_tls_server(FILE *f, const void *o)
 }
 
 static int
+h_duplicate_cn(void *ctx, const struct conf_line *l, struct conf_err *err)
+{
+	(void)l;
+	(void)err;
+	((struct cs_ctx *)ctx)->c->duplicate_cn = true;
+	return 0;
+}
+
+static void
+p_duplicate_cn(FILE *f, const void *o)
+{
+	if (((const struct server_conf *)o)->duplicate_cn)
+		fprintf(f, "duplicate-cn\n");
+}
+
+static int
 h_persist_key(void *ctx, const struct conf_line *l, struct conf_err *err)
 {
 	(void)l;
@@ -987,7 +1003,7 @@ static const struct conf_directive table[] = {
 	{ "dev",                   1, 1,   S | C,     false, h_dev, p_dev },
 	{ "dev-type",              1, 1,   S | C,     false, h_dev_type, p_dev_type },
 	{ "dh",                    1, 1,   S,         true,  h_dh, p_dh },
-	{ "duplicate-cn",          0, ANY, S,         false, h_unsupported, NULL },
+	{ "duplicate-cn",          0, 0,   S,         false, h_duplicate_cn, p_duplicate_cn },
 	{ "explicit-exit-notify",  0, 1,   S | C,     false, h_explicit_exit_notify,
 	                                                      p_explicit_exit_notify },
 	{ "group",                 0, ANY, S | C,     false, h_unsupported, NULL },

@@ -72,6 +72,7 @@ struct server_conf {
 	char data_ciphers[CONF_MAX_DATA_CIPHERS][CONF_CIPHER_NAME_MAX]; unsigned n_data_ciphers;
 	                                 /* default AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305 */
 	char data_ciphers_fallback[CONF_CIPHER_NAME_MAX];  /* "" = none */
+	bool duplicate_cn;               /* several clients may share a certificate CN */
 	bool persist_key, persist_tun;   /* accepted and remembered; privsep makes them moot */
 	uint32_t max_clients;            /* 1024 */
 	uint32_t explicit_exit_notify;   /* 0; `explicit-exit-notify` alone means 1 */

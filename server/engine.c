@@ -232,7 +232,8 @@ env_authorize(void *owner, struct peer *p, const struct kmsg *km, const struct p
 		snprintf(reason, cap, "Data channel cipher negotiation failed (no shared cipher)");
 		return ERR_AUTH;
 	}
-	close_same_cn(e, p);
+	if (!c->duplicate_cn)
+		close_same_cn(e, p);
 	r = pool_alloc(&e->pool, &p->vaddr, &p->pool_idx);
 	if (r != 0) {
 		log_warnx("peer %u (%s) %s: address pool exhausted (%u of %u in use)", p->id, p->cn,
