@@ -125,6 +125,17 @@ t_wait_log() {
 	return 1
 }
 
+# t_wait_tcp_listen NS PORT SECONDS: wait until something listens on PORT in NS.
+t_wait_tcp_listen() {
+	local ns="$1" port="$2" secs="$3" end
+	end=$(( $(date +%s) + secs ))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		[ -n "$(ip netns exec "$ns" ss -Hltn "sport = :$port" 2>/dev/null)" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # t_wait_exit PID SECONDS: wait for a process we started to exit; sets T_RC.
 t_wait_exit() {
 	local pid="$1" secs="$2" end
