@@ -323,7 +323,7 @@ dispatch(struct conf_parser *p, struct conf_line *l)
 		arg_count_text(d, want, sizeof(want));
 		return parser_fail(p, l->lineno, "'%s' takes %s, got %u", d->name, want, nargs);
 	}
-	r = d->handler(p->ctx, l, &p->err);
+	r = d->handler(p->ctx, d, l, &p->err);
 	if (r != 0) {
 		/* A handler that forgot its message still yields a located error. */
 		if (p->err.msg[0] == '\0')
@@ -632,5 +632,5 @@ conf_print_table(FILE *f, const struct conf_directive *table, size_t n, const vo
 
 	for (i = 0; i < n; i++)
 		if (table[i].print != NULL)
-			table[i].print(f, obj);
+			table[i].print(f, &table[i], obj);
 }

@@ -80,10 +80,16 @@ struct conf_directive {
 	bool inline_ok;                   /* may be given as <name>...</name> */
 	/* Returns 0, or ERR_CONFIG after filling err (use conf_errf).  Called only
 	 * once the argument count (or inline_ok) has been checked. */
-	int (*handler)(void *ctx, const struct conf_line *line, struct conf_err *err);
+	int (*handler)(void *ctx, const struct conf_directive *d, const struct conf_line *line,
+		       struct conf_err *err);
 	/* Optional: writes the directive's normalised line(s) for obj, or nothing.
 	 * NULL: never printed (unsupported or implied directives). */
-	void (*print)(FILE *f, const void *obj);
+	void (*print)(FILE *f, const struct conf_directive *d, const void *obj);
+	/* For table-generic handlers (a flag or a number stored straight into
+	 * the config struct): where the field is, and the number's range.  Unused
+	 * by handlers written for one directive. */
+	size_t off;
+	uint32_t lo, hi;
 };
 
 /*

@@ -208,7 +208,7 @@ load_blob(struct cs_ctx *x, const struct conf_line *l, struct conf_blob *b, stru
 }
 
 static int
-h_ca(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_ca(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct cs_ctx *x = ctx;
 
@@ -216,7 +216,7 @@ h_ca(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static int
-h_cert(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_cert(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct cs_ctx *x = ctx;
 
@@ -224,7 +224,7 @@ h_cert(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static int
-h_key(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_key(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct cs_ctx *x = ctx;
 
@@ -232,7 +232,7 @@ h_key(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static int
-h_dh(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_dh(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct cs_ctx *x = ctx;
 	int r;
@@ -263,25 +263,25 @@ print_blob(FILE *f, const char *name, const struct conf_blob *b)
 }
 
 static void
-p_ca(FILE *f, const void *o)
+p_ca(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	print_blob(f, "ca", &((const struct server_conf *)o)->ca);
 }
 
 static void
-p_cert(FILE *f, const void *o)
+p_cert(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	print_blob(f, "cert", &((const struct server_conf *)o)->cert);
 }
 
 static void
-p_key(FILE *f, const void *o)
+p_key(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	print_blob(f, "key", &((const struct server_conf *)o)->key);
 }
 
 static void
-p_dh(FILE *f, const void *o)
+p_dh(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	const struct server_conf *c = o;
 
@@ -307,7 +307,7 @@ cipher_canon(const char *name)
 /* 2.6 list syntax: colon-separated, empty items skipped, a leading '?' marks
  * an optional cipher that is dropped if unknown.  We also drop duplicates. */
 static int
-h_data_ciphers(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_data_ciphers(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
 	char list[CONF_MAX_DATA_CIPHERS][CONF_CIPHER_NAME_MAX];
@@ -352,7 +352,7 @@ h_data_ciphers(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static void
-p_data_ciphers(FILE *f, const void *o)
+p_data_ciphers(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	const struct server_conf *c = o;
 	unsigned i;
@@ -364,7 +364,7 @@ p_data_ciphers(FILE *f, const void *o)
 }
 
 static int
-h_data_ciphers_fallback(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_data_ciphers_fallback(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
 	const char *canon = cipher_canon(l->argv[1]);
@@ -377,7 +377,7 @@ h_data_ciphers_fallback(void *ctx, const struct conf_line *l, struct conf_err *e
 }
 
 static void
-p_data_ciphers_fallback(FILE *f, const void *o)
+p_data_ciphers_fallback(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	const struct server_conf *c = o;
 
@@ -388,19 +388,19 @@ p_data_ciphers_fallback(FILE *f, const void *o)
 /* ---- transport and device ---- */
 
 static int
-h_port(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_port(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	return conf_arg_port(l, 1, &((struct cs_ctx *)ctx)->c->port, err);
 }
 
 static void
-p_port(FILE *f, const void *o)
+p_port(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	fprintf(f, "port %u\n", (unsigned)((const struct server_conf *)o)->port);
 }
 
 static int
-h_proto(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_proto(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	static const char *const tcp[] = { "tcp", "tcp4", "tcp6", "tcp-server", "tcp4-server",
 		"tcp6-server", "tcp-client", "tcp4-client", "tcp6-client" };
@@ -420,13 +420,13 @@ h_proto(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static void
-p_proto(FILE *f, const void *o)
+p_proto(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	fprintf(f, "proto %s\n", ((const struct server_conf *)o)->proto);
 }
 
 static int
-h_local(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_local(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
 
@@ -438,7 +438,7 @@ h_local(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static void
-p_local(FILE *f, const void *o)
+p_local(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	const struct server_conf *c = o;
 	char s[ADDR_STR_MAX];
@@ -448,7 +448,7 @@ p_local(FILE *f, const void *o)
 }
 
 static int
-h_dev(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_dev(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct cs_ctx *x = ctx;
 	const char *d = l->argv[1];
@@ -471,7 +471,7 @@ h_dev(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static void
-p_dev(FILE *f, const void *o)
+p_dev(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	const struct server_conf *c = o;
 
@@ -480,7 +480,7 @@ p_dev(FILE *f, const void *o)
 }
 
 static int
-h_dev_type(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_dev_type(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct cs_ctx *x = ctx;
 
@@ -494,7 +494,7 @@ h_dev_type(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static void
-p_dev_type(FILE *f, const void *o)
+p_dev_type(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	(void)o;
 	/* Always explicit, so a printed config with an odd `dev` name re-parses. */
@@ -502,7 +502,7 @@ p_dev_type(FILE *f, const void *o)
 }
 
 static int
-h_topology(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_topology(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
 	const char *t = l->argv[1];
@@ -517,14 +517,14 @@ h_topology(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static void
-p_topology(FILE *f, const void *o)
+p_topology(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	if (((const struct server_conf *)o)->has_topology)
 		fprintf(f, "topology subnet\n");
 }
 
 static int
-h_mode(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_mode(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
 
@@ -538,7 +538,7 @@ h_mode(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static void
-p_mode(FILE *f, const void *o)
+p_mode(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	if (((const struct server_conf *)o)->mode_server)
 		fprintf(f, "mode server\n");
@@ -551,7 +551,7 @@ p_mode(FILE *f, const void *o)
  * IFCONFIG_POOL_MIN_NETBITS.
  */
 static int
-h_server(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_server(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
 	struct addr net, mask, canon;
@@ -593,7 +593,7 @@ h_server(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static void
-p_server(FILE *f, const void *o)
+p_server(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	const struct server_conf *c = o;
 	struct addr mask;
@@ -609,74 +609,18 @@ p_server(FILE *f, const void *o)
 
 /* ---- flags ---- */
 
-static int
-h_tls_server(void *ctx, const struct conf_line *l, struct conf_err *err)
-{
-	(void)l;
-	(void)err;
-	((struct cs_ctx *)ctx)->c->tls_server = true;
-	return 0;
-}
 
-static void
-p_tls_server(FILE *f, const void *o)
-{
-	if (((const struct server_conf *)o)->tls_server)
-		fprintf(f, "tls-server\n");
-}
 
-static int
-h_duplicate_cn(void *ctx, const struct conf_line *l, struct conf_err *err)
-{
-	(void)l;
-	(void)err;
-	((struct cs_ctx *)ctx)->c->duplicate_cn = true;
-	return 0;
-}
 
-static void
-p_duplicate_cn(FILE *f, const void *o)
-{
-	if (((const struct server_conf *)o)->duplicate_cn)
-		fprintf(f, "duplicate-cn\n");
-}
 
-static int
-h_persist_key(void *ctx, const struct conf_line *l, struct conf_err *err)
-{
-	(void)l;
-	(void)err;
-	((struct cs_ctx *)ctx)->c->persist_key = true;
-	return 0;
-}
 
-static void
-p_persist_key(FILE *f, const void *o)
-{
-	if (((const struct server_conf *)o)->persist_key)
-		fprintf(f, "persist-key\n");
-}
 
-static int
-h_persist_tun(void *ctx, const struct conf_line *l, struct conf_err *err)
-{
-	(void)l;
-	(void)err;
-	((struct cs_ctx *)ctx)->c->persist_tun = true;
-	return 0;
-}
 
-static void
-p_persist_tun(FILE *f, const void *o)
-{
-	if (((const struct server_conf *)o)->persist_tun)
-		fprintf(f, "persist-tun\n");
-}
 
 /* ---- numbers and timers (doc section 12) ---- */
 
 static int
-h_keepalive(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_keepalive(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
 	uint32_t a, b;
@@ -693,7 +637,7 @@ h_keepalive(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static void
-p_keepalive(FILE *f, const void *o)
+p_keepalive(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	const struct server_conf *c = o;
 
@@ -701,50 +645,14 @@ p_keepalive(FILE *f, const void *o)
 		fprintf(f, "keepalive %u %u\n", c->keepalive_ping, c->keepalive_restart);
 }
 
-static int
-h_verb(void *ctx, const struct conf_line *l, struct conf_err *err)
-{
-	uint32_t v;
 
-	if (conf_arg_u32(l, 1, 0, 11, &v, err) != 0)
-		return ERR_CONFIG;
-	((struct cs_ctx *)ctx)->c->verb = (int)v;
-	return 0;
-}
 
-static void
-p_verb(FILE *f, const void *o)
-{
-	fprintf(f, "verb %d\n", ((const struct server_conf *)o)->verb);
-}
+
+
+
 
 static int
-h_mute(void *ctx, const struct conf_line *l, struct conf_err *err)
-{
-	return conf_arg_u32(l, 1, 0, 1000000, &((struct cs_ctx *)ctx)->c->mute, err);
-}
-
-static void
-p_mute(FILE *f, const void *o)
-{
-	fprintf(f, "mute %u\n", ((const struct server_conf *)o)->mute);
-}
-
-static int
-h_max_clients(void *ctx, const struct conf_line *l, struct conf_err *err)
-{
-	/* 2.6: at least 1 and below MAX_PEER_ID (0xFFFFFF). */
-	return conf_arg_u32(l, 1, 1, 0xFFFFFE, &((struct cs_ctx *)ctx)->c->max_clients, err);
-}
-
-static void
-p_max_clients(FILE *f, const void *o)
-{
-	fprintf(f, "max-clients %u\n", ((const struct server_conf *)o)->max_clients);
-}
-
-static int
-h_explicit_exit_notify(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_explicit_exit_notify(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
 
@@ -756,26 +664,15 @@ h_explicit_exit_notify(void *ctx, const struct conf_line *l, struct conf_err *er
 }
 
 static void
-p_explicit_exit_notify(FILE *f, const void *o)
+p_explicit_exit_notify(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	fprintf(f, "explicit-exit-notify %u\n", ((const struct server_conf *)o)->explicit_exit_notify);
 }
 
-static int
-h_tun_mtu(void *ctx, const struct conf_line *l, struct conf_err *err)
-{
-	/* 2.6's floor is TUN_MTU_MIN (100); the ceiling keeps per-packet buffers fixed. */
-	return conf_arg_u32(l, 1, 100, 9000, &((struct cs_ctx *)ctx)->c->tun_mtu, err);
-}
 
-static void
-p_tun_mtu(FILE *f, const void *o)
-{
-	fprintf(f, "tun-mtu %u\n", ((const struct server_conf *)o)->tun_mtu);
-}
 
 static int
-h_reneg_sec(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_reneg_sec(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
 	uint32_t max, min = 0;
@@ -795,7 +692,7 @@ h_reneg_sec(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static void
-p_reneg_sec(FILE *f, const void *o)
+p_reneg_sec(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	const struct server_conf *c = o;
 
@@ -805,32 +702,12 @@ p_reneg_sec(FILE *f, const void *o)
 		fprintf(f, "reneg-sec %u\n", c->reneg_sec);
 }
 
-static int
-h_hand_window(void *ctx, const struct conf_line *l, struct conf_err *err)
-{
-	return conf_arg_u32(l, 1, 1, 86400, &((struct cs_ctx *)ctx)->c->hand_window, err);
-}
 
-static void
-p_hand_window(FILE *f, const void *o)
-{
-	fprintf(f, "hand-window %u\n", ((const struct server_conf *)o)->hand_window);
-}
+
+
 
 static int
-h_tls_timeout(void *ctx, const struct conf_line *l, struct conf_err *err)
-{
-	return conf_arg_u32(l, 1, 1, 3600, &((struct cs_ctx *)ctx)->c->tls_timeout, err);
-}
-
-static void
-p_tls_timeout(FILE *f, const void *o)
-{
-	fprintf(f, "tls-timeout %u\n", ((const struct server_conf *)o)->tls_timeout);
-}
-
-static int
-h_replay_window(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_replay_window(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
 	uint32_t w, t = 15;
@@ -846,7 +723,7 @@ h_replay_window(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static void
-p_replay_window(FILE *f, const void *o)
+p_replay_window(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	const struct server_conf *c = o;
 
@@ -856,7 +733,7 @@ p_replay_window(FILE *f, const void *o)
 /* ---- TLS policy ---- */
 
 static int
-h_tls_version_min(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_tls_version_min(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
 	const char *v = l->argv[1];
@@ -878,7 +755,7 @@ h_tls_version_min(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static void
-p_tls_version_min(FILE *f, const void *o)
+p_tls_version_min(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	const struct server_conf *c = o;
 
@@ -888,7 +765,7 @@ p_tls_version_min(FILE *f, const void *o)
 }
 
 static int
-h_remote_cert_tls(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_remote_cert_tls(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	if (strcmp(l->argv[1], "client") == 0) {
 		((struct cs_ctx *)ctx)->c->remote_cert_tls_client = true;
@@ -901,14 +778,14 @@ h_remote_cert_tls(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static void
-p_remote_cert_tls(FILE *f, const void *o)
+p_remote_cert_tls(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	if (((const struct server_conf *)o)->remote_cert_tls_client)
 		fprintf(f, "remote-cert-tls client\n");
 }
 
 static int
-h_verify_client_cert(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_verify_client_cert(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	const char *v = l->argc == 2 ? l->argv[1] : "require";   /* 2.6: no argument = require */
 
@@ -923,7 +800,7 @@ h_verify_client_cert(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static void
-p_verify_client_cert(FILE *f, const void *o)
+p_verify_client_cert(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	(void)o;
 	fprintf(f, "verify-client-cert require\n");
@@ -932,7 +809,7 @@ p_verify_client_cert(FILE *f, const void *o)
 /* ---- push ---- */
 
 static int
-h_push(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_push(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
 	size_t n = strlen(l->argv[1]);
@@ -957,7 +834,7 @@ h_push(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static void
-p_push(FILE *f, const void *o)
+p_push(FILE *f, const struct conf_directive *dir, const void *o)
 {
 	const struct server_conf *c = o;
 	unsigned i;
@@ -972,7 +849,7 @@ p_push(FILE *f, const void *o)
 /* ---- known 2.6 directives we do not implement yet ---- */
 
 static int
-h_unsupported(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_unsupported(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	(void)ctx;
 	return conf_errf(err, l, "'%s' is not supported yet", l->argv[0]);
@@ -987,6 +864,45 @@ enum {
 };
 
 /* Sorted by strcmp ('-' sorts before letters); test_conf_server checks it. */
+/*
+ * Table-generic handlers: a flag or a number stored straight into the
+ * struct at the offset the table row gives, so one row is the whole
+ * definition of such a directive (name, arguments, range, field, printing).
+ */
+static int
+h_flag(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
+{
+	(void)l;
+	(void)err;
+	*(bool *)(void *)((char *)((struct cs_ctx *)ctx)->c + dir->off) = true;
+	return 0;
+}
+
+static void
+p_flag(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	if (*(const bool *)(const void *)((const char *)o + dir->off))
+		fprintf(f, "%s\n", dir->name);
+}
+
+static int
+h_u32(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
+{
+	return conf_arg_u32(l, 1, dir->lo, dir->hi,
+	    (uint32_t *)(void *)((char *)((struct cs_ctx *)ctx)->c + dir->off), err);
+}
+
+static void
+p_u32(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	fprintf(f, "%s %u\n", dir->name, *(const uint32_t *)(const void *)((const char *)o + dir->off));
+}
+
+#define FLAG(field) h_flag, p_flag, offsetof(struct server_conf, field), 0, 0
+/* 2.6's ranges where it has one; tun-mtu's ceiling keeps packet buffers fixed;
+ * max-clients stays below the 24-bit peer-id "none" value. */
+#define U32(field, lo, hi) h_u32, p_u32, offsetof(struct server_conf, field), lo, hi
+
 static const struct conf_directive table[] = {
 	{ "auth",                  0, ANY, S | C,     false, h_unsupported, NULL },
 	{ "ca",                    1, 1,   S | C,     true,  h_ca, p_ca },
@@ -1003,22 +919,22 @@ static const struct conf_directive table[] = {
 	{ "dev",                   1, 1,   S | C,     false, h_dev, p_dev },
 	{ "dev-type",              1, 1,   S | C,     false, h_dev_type, p_dev_type },
 	{ "dh",                    1, 1,   S,         true,  h_dh, p_dh },
-	{ "duplicate-cn",          0, 0,   S,         false, h_duplicate_cn, p_duplicate_cn },
+	{ "duplicate-cn",          0, 0,   S,         false, FLAG(duplicate_cn) },
 	{ "explicit-exit-notify",  0, 1,   S | C,     false, h_explicit_exit_notify,
 	                                                      p_explicit_exit_notify },
 	{ "group",                 0, ANY, S | C,     false, h_unsupported, NULL },
-	{ "hand-window",           1, 1,   S | C,     false, h_hand_window, p_hand_window },
+	{ "hand-window",           1, 1,   S | C,     false, U32(hand_window, 1, 86400) },
 	{ "ifconfig-pool-persist", 0, ANY, S,         false, h_unsupported, NULL },
 	{ "keepalive",             2, 2,   S | C,     false, h_keepalive, p_keepalive },
 	{ "key",                   1, 1,   S | C,     true,  h_key, p_key },
 	{ "local",                 1, 1,   S | C,     false, h_local, p_local },
 	{ "log",                   0, ANY, S | C,     false, h_unsupported, NULL },
 	{ "log-append",            0, ANY, S | C,     false, h_unsupported, NULL },
-	{ "max-clients",           1, 1,   S,         false, h_max_clients, p_max_clients },
+	{ "max-clients",           1, 1,   S,         false, U32(max_clients, 1, 0xfffffe) },
 	{ "mode",                  1, 1,   S,         false, h_mode, p_mode },
-	{ "mute",                  1, 1,   S | C,     false, h_mute, p_mute },
-	{ "persist-key",           0, 0,   S | C,     false, h_persist_key, p_persist_key },
-	{ "persist-tun",           0, 0,   S | C,     false, h_persist_tun, p_persist_tun },
+	{ "mute",                  1, 1,   S | C,     false, U32(mute, 0, 1000000) },
+	{ "persist-key",           0, 0,   S | C,     false, FLAG(persist_key) },
+	{ "persist-tun",           0, 0,   S | C,     false, FLAG(persist_tun) },
 	{ "port",                  1, 1,   S | C,     false, h_port, p_port },
 	{ "proto",                 1, 1,   S | C,     false, h_proto, p_proto },
 	{ "push",                  1, 1,   S | D,     false, h_push, p_push },
@@ -1031,13 +947,13 @@ static const struct conf_directive table[] = {
 	{ "tls-auth",              0, ANY, S | C,     true,  h_unsupported, NULL },
 	{ "tls-crypt",             0, ANY, S | C,     true,  h_unsupported, NULL },
 	{ "tls-crypt-v2",          0, ANY, S | C,     true,  h_unsupported, NULL },
-	{ "tls-server",            0, 0,   S,         false, h_tls_server, p_tls_server },
-	{ "tls-timeout",           1, 1,   S | C,     false, h_tls_timeout, p_tls_timeout },
+	{ "tls-server",            0, 0,   S,         false, FLAG(tls_server) },
+	{ "tls-timeout",           1, 1,   S | C,     false, U32(tls_timeout, 1, 3600) },
 	{ "tls-version-min",       1, 2,   S | C,     false, h_tls_version_min, p_tls_version_min },
 	{ "topology",              1, 1,   S | C | P, false, h_topology, p_topology },
-	{ "tun-mtu",               1, 1,   S | C | P, false, h_tun_mtu, p_tun_mtu },
+	{ "tun-mtu",               1, 1,   S | C | P, false, U32(tun_mtu, 100, 9000) },
 	{ "user",                  0, ANY, S | C,     false, h_unsupported, NULL },
-	{ "verb",                  1, 1,   S | C,     false, h_verb, p_verb },
+	{ "verb",                  1, 1,   S | C,     false, U32(verb, 0, 11) },
 	{ "verify-client-cert",    0, 1,   S,         false, h_verify_client_cert, p_verify_client_cert },
 };
 

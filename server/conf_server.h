@@ -68,7 +68,7 @@ struct server_conf {
 	bool server_nopool;
 	struct conf_blob ca, cert, key, dh; bool dh_none;
 	uint32_t keepalive_ping, keepalive_restart;  /* as written; 0 = none */
-	int verb;                        /* 1 */
+	uint32_t verb;                   /* 1 */
 	char data_ciphers[CONF_MAX_DATA_CIPHERS][CONF_CIPHER_NAME_MAX]; unsigned n_data_ciphers;
 	                                 /* default AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305 */
 	char data_ciphers_fallback[CONF_CIPHER_NAME_MAX];  /* "" = none */

@@ -79,7 +79,7 @@ main(int argc, char **argv)
 		conf_server_free(&conf);
 		return 0;
 	}
-	log_setup("ovpn-endpoint", log_level_from_verb(conf.verb));
+	log_setup("ovpn-endpoint", log_level_from_verb((int)conf.verb));
 	log_info("%s %s starting (%s)", PACKAGE_NAME, PACKAGE_VERSION, OPENSSL_VERSION_TEXT);
 	r = engine_new(&conf, &e);
 	if (r == 0 && engine_run(e) == 0)

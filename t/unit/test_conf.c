@@ -329,7 +329,7 @@ struct rec {
 };
 
 static int
-h_rec(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_rec(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	struct rec *r = ctx;
 
@@ -351,14 +351,14 @@ h_rec(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static int
-h_fail(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_fail(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	(void)ctx;
 	return conf_errf(err, l, "%s: '%s' is bad", l->argv[0], l->argv[1]);
 }
 
 static int
-h_silent(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_silent(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	(void)ctx;
 	(void)l;
@@ -367,24 +367,24 @@ h_silent(void *ctx, const struct conf_line *l, struct conf_err *err)
 }
 
 static int
-h_port(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_port(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	uint16_t port;
 	int r = conf_arg_port(l, 1, &port, err);
 
 	if (r == 0)
-		h_rec(ctx, l, err);
+		h_rec(ctx, dir, l, err);
 	return r;
 }
 
 static int
-h_num(void *ctx, const struct conf_line *l, struct conf_err *err)
+h_num(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
 	uint32_t v;
 	int r = conf_arg_u32(l, 1, 2, 100, &v, err);
 
 	if (r == 0)
-		h_rec(ctx, l, err);
+		h_rec(ctx, dir, l, err);
 	return r;
 }
 
