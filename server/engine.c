@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "aead.h"
+#include "buf.h"
 #include "cookie.h"
 #include "datapath.h"
 #include "engine.h"
@@ -491,11 +492,13 @@ static void
 datagram_rx(struct engine *e, const uint8_t *data, size_t len, const struct sockaddr *sa,
 	    socklen_t salen, uint64_t now)
 {
+	struct buf b;
 	uint8_t op;
 
-	if (len == 0)
+	buf_init(&b, data, len);
+	if (buf_peek_u8(&b, 0, &op) != 0)
 		return;
-	op = wire_opcode(data[0]);
+	op = wire_opcode(op);
 	if (op == P_DATA_V2 || op == P_DATA_V1)
 		data_rx(e, data, len, sa, salen, now);
 	else if (wire_is_control_opcode(op))
