@@ -65,6 +65,8 @@ set_defaults(struct server_conf *c)
 		snprintf(c->data_ciphers[i], sizeof(c->data_ciphers[i]), "%s", def_ciphers[i]);
 	c->n_data_ciphers = (unsigned)i;
 	c->max_clients = 1024;
+	c->max_half_open = 256;
+	c->max_half_open_src = 5;
 	c->tun_mtu = 1500;
 	c->reneg_sec = 3600;
 	c->hand_window = 60;
@@ -931,6 +933,8 @@ static const struct conf_directive table[] = {
 	{ "log",                   0, ANY, S | C,     false, h_unsupported, NULL },
 	{ "log-append",            0, ANY, S | C,     false, h_unsupported, NULL },
 	{ "max-clients",           1, 1,   S,         false, U32(max_clients, 1, 0xfffffe) },
+	{ "max-half-open",         1, 1,   S,         false, U32(max_half_open, 1, 65536) },
+	{ "max-half-open-per-source", 1, 1, S,        false, U32(max_half_open_src, 1, 65536) },
 	{ "mode",                  1, 1,   S,         false, h_mode, p_mode },
 	{ "mute",                  1, 1,   S | C,     false, U32(mute, 0, 1000000) },
 	{ "persist-key",           0, 0,   S | C,     false, FLAG(persist_key) },

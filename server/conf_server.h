@@ -72,6 +72,8 @@ struct server_conf {
 	char data_ciphers[CONF_MAX_DATA_CIPHERS][CONF_CIPHER_NAME_MAX]; unsigned n_data_ciphers;
 	                                 /* default AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305 */
 	char data_ciphers_fallback[CONF_CIPHER_NAME_MAX];  /* "" = none */
+	uint32_t max_half_open;          /* P4: handshakes in progress, in all (256) */
+	uint32_t max_half_open_src;      /* P4: ... and per source address (5) */
 	bool duplicate_cn;               /* several clients may share a certificate CN */
 	bool persist_key, persist_tun;   /* accepted and remembered; privsep makes them moot */
 	uint32_t max_clients;            /* 1024 */

@@ -45,6 +45,7 @@
 #include "push.h"
 #include "rtnl.h"
 #include "session.h"
+#include "srclimit.h"
 #include "tls.h"
 #include "tun.h"
 #include "wire.h"
@@ -56,8 +57,15 @@ enum {
 	TUN_READS_PER_WAKEUP = DP_BATCH * 4,
 	STOP_GRACE_MS = 2000,          /* wait for RESTART to be acknowledged */
 	SOCKBUF_BYTES = 4 * 1024 * 1024,
-	STATELESS_BURST = 200,         /* cookie replies per second, global cap */
-	STATELESS_PER_SEC = 1000,
+	/* Stateless cookie replies (P3): per source first, then in all.  The
+	 * global rate is set well above the 10,000/s spoofed flood we promise to
+	 * survive, so spoofers cannot use it up; each reply costs one HMAC and
+	 * one 26-byte datagram. */
+	SRC_SLOTS = 8192,
+	SRC_BURST = 10,
+	SRC_PER_SEC = 5,
+	GLOBAL_BURST = 5000,
+	GLOBAL_PER_SEC = 50000,
 };
 
 struct engine {
@@ -93,11 +101,16 @@ struct engine {
 	bool stopping;
 	uint64_t stop_deadline;
 	struct log_rl rl_stranger;       /* lines triggered by unauthenticated packets */
-	struct log_rl rl_stateless;      /* budget of stateless replies */
+	struct srclimit stateless_lim;   /* budget of stateless replies (P3) */
+	bool stateless_lim_ready;
+	struct peer **half_open;         /* cookie echoed, not yet authenticated (P4) */
+	uint32_t n_half_open;
+	uint32_t n_clients;              /* authenticated, counted against max-clients */
 	struct log_rl rl_data;
 
 	struct {
 		uint64_t stateless_replies, stateless_drops, data_drops, spoofed, tun_no_peer;
+		uint64_t half_open_refused;
 	} stats;
 };
 
@@ -109,6 +122,40 @@ static uint64_t
 min_u64(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
+}
+
+static void
+half_open_remove(struct engine *e, struct peer *p)
+{
+	uint32_t i = (uint32_t)p->ho_idx;
+
+	if (p->ho_idx < 0)
+		return;
+	e->half_open[i] = e->half_open[--e->n_half_open];
+	e->half_open[i]->ho_idx = (int)i;
+	p->ho_idx = -1;
+}
+
+/* P4: may another handshake start from this source address? */
+static bool
+half_open_allowed(struct engine *e, const struct sockaddr *sa, socklen_t salen)
+{
+	struct addr src, other;
+	uint16_t port;
+	uint32_t i, same = 0;
+
+	if (e->n_half_open >= e->conf->max_half_open)
+		return false;
+	if (addr_from_sockaddr(sa, salen, &src, &port) != 0)
+		return false;
+	for (i = 0; i < e->n_half_open; i++) {
+		const struct peer *p = e->half_open[i];
+
+		if (addr_from_sockaddr((const struct sockaddr *)&p->sa, p->salen, &other, &port) == 0 &&
+		    addr_eq(&src, &other))
+			same++;
+	}
+	return same < e->conf->max_half_open_src;
 }
 
 static void
@@ -124,6 +171,9 @@ peer_close(struct engine *e, struct peer *p, const char *reason)
 		log_rl_msg(&e->rl_stranger, now, LL_INFO, "peer %u %s: dropped before authentication: %s",
 		    p->id, p->sa_str, reason);
 	ev_timer_cancel(&e->loop, &p->timer);
+	half_open_remove(e, p);
+	if (p->holds_slot)
+		e->n_clients--;
 	if (p->has_vaddr) {
 		if (e->by_vaddr[p->pool_idx] == p)
 			e->by_vaddr[p->pool_idx] = NULL;
@@ -234,7 +284,14 @@ env_authorize(void *owner, struct peer *p, const struct kmsg *km, const struct p
 		return ERR_AUTH;
 	}
 	if (!c->duplicate_cn)
-		close_same_cn(e, p);
+		if (e->n_clients >= c->max_clients) {
+		log_warnx("peer %u (%s) %s: refused: max-clients (%u) reached", p->id, p->cn,
+		    p->sa_str, c->max_clients);
+		snprintf(reason, cap, "%sserver has reached its maximum number of clients",
+		    (p->iv_proto & IV_PROTO_AUTH_FAIL_TEMP) ? "TEMP: " : "");
+		return ERR_FULL;
+	}
+	close_same_cn(e, p);
 	r = pool_alloc(&e->pool, &p->vaddr, &p->pool_idx);
 	if (r != 0) {
 		log_warnx("peer %u (%s) %s: address pool exhausted (%u of %u in use)", p->id, p->cn,
@@ -245,21 +302,37 @@ env_authorize(void *owner, struct peer *p, const struct kmsg *km, const struct p
 	}
 	p->has_vaddr = true;
 	e->by_vaddr[p->pool_idx] = p;
+	p->holds_slot = true;
+	e->n_clients++;
 	return 0;
+}
+
+static void
+replace_older(struct peer *old, void *arg)
+{
+	struct engine *e = arg;
+
+	session_close(old, evloop_now(&e->loop),
+	    "replaced by a new authenticated session from the same address");
+	peer_schedule(e, old);
 }
 
 static void
 env_keys_ready(void *owner, struct peer *p, struct keystate *ks, uint64_t now)
 {
+	struct engine *e = owner;
 	char addr[ADDR_STR_MAX], tls[160];
 
-	(void)owner;
 	if (ks->key_id != 0) {
 		log_info("peer %u (%s): new data channel key %u ready", p->id, p->cn, ks->key_id);
 		return;
 	}
 	p->connected_at = mtime_wall_sec();
 	p->last_tx = now;
+	half_open_remove(e, p);
+	/* A client that restarted from the same address and port: its old
+	 * session goes only now that the new one has authenticated. */
+	peer_for_each_at_addr(&e->peers, p, replace_older, e);
 	addr_format(&p->vaddr, addr, sizeof(addr));
 	tls_sess_describe(ks->tls, tls, sizeof(tls));
 	log_info("peer %u (%s) %s: connected, address %s, cipher %s, %s, peer-id %s, client %s, %s",
@@ -292,7 +365,11 @@ stateless_reset_reply(struct engine *e, const struct ctl_pkt *pkt, const struct 
 	uint32_t ack0 = 0;
 	struct wbuf w;
 
-	if (!log_rl_allow(&e->rl_stateless, now)) {
+	struct addr src;
+	uint16_t port;
+
+	if (addr_from_sockaddr(sa, salen, &src, &port) != 0 ||
+	    !srclimit_allow(&e->stateless_lim, &src, now)) {
 		e->stats.stateless_drops++;
 		return;
 	}
@@ -337,16 +414,15 @@ static void
 admit_peer(struct engine *e, const struct ctl_pkt *pkt, const struct sockaddr *sa,
 	   socklen_t salen, uint64_t now)
 {
-	struct peer *p, *old;
+	struct peer *p;
 	int r;
 
-	old = peer_by_addr(&e->peers, sa, salen);
-	if (old != NULL) {
-		/* The client at this address restarted with a new session and has
-		 * proved it receives there; the old session is gone for good. */
-		log_info("peer %u (%s) %s: replaced by a new session from the same address",
-		    old->id, old->cn[0] ? old->cn : "?", old->sa_str);
-		peer_close(e, old, "client restarted");
+	if (!half_open_allowed(e, sa, salen)) {
+		e->stats.half_open_refused++;
+		log_rl_msg(&e->rl_stranger, now, LL_INFO, "refusing a handshake: %u in progress "
+		    "(max-half-open %u, %u per source)", e->n_half_open, e->conf->max_half_open,
+		    e->conf->max_half_open_src);
+		return;
 	}
 	p = peer_new();
 	if (p == NULL)
@@ -358,8 +434,9 @@ admit_peer(struct engine *e, const struct ctl_pkt *pkt, const struct sockaddr *s
 	ev_timer_init(&p->timer, peer_timer_cb);
 	r = peer_table_add(&e->peers, p);
 	if (r != 0) {
-		log_rl_msg(&e->rl_stranger, now, LL_WARN, "%s: refusing connection: max-clients "
-		    "(%u) reached", p->sa_str, e->conf->max_clients);
+		log_rl_msg(&e->rl_stranger, now, LL_WARN, "%s: refusing connection: no free "
+		    "peer-id (max-clients %u plus %u handshakes)", p->sa_str, e->conf->max_clients,
+		    e->conf->max_half_open);
 		peer_free(p);
 		return;
 	}
@@ -371,6 +448,8 @@ admit_peer(struct engine *e, const struct ctl_pkt *pkt, const struct sockaddr *s
 		peer_free(p);
 		return;
 	}
+	p->ho_idx = (int)e->n_half_open;
+	e->half_open[e->n_half_open++] = p;
 	log_debug("peer %u %s: handshake started", p->id, p->sa_str);
 	session_rx(&e->senv, p, pkt, now);
 	peer_settle(e, p, now);
@@ -390,8 +469,8 @@ control_rx(struct engine *e, const uint8_t *data, size_t len, const struct socka
 		    "(%zu bytes): %s", len, err_str(r));
 		return;
 	}
-	p = peer_by_addr(&e->peers, sa, salen);
-	if (p != NULL && memcmp(pkt.sid, p->csid, SESSION_ID_LEN) == 0) {
+	p = peer_by_addr_sid(&e->peers, sa, salen, pkt.sid);
+	if (p != NULL) {
 		if (pkt.opcode == P_CONTROL_HARD_RESET_CLIENT_V2 ||
 		    pkt.opcode == P_CONTROL_HARD_RESET_CLIENT_V3) {
 			/* A retransmitted reset of a session we already admitted:
@@ -773,7 +852,6 @@ engine_new(struct server_conf *conf, struct engine **out)
 	e->udp_fd = e->tun_fd = e->sig_fd = -1;
 	e->next_cid = 0;
 	log_rl_init(&e->rl_stranger, 10, 2);
-	log_rl_init(&e->rl_stateless, STATELESS_BURST, STATELESS_PER_SEC);
 	log_rl_init(&e->rl_data, 10, 2);
 
 	if ((r = evloop_init(&e->loop)) != 0)
@@ -793,8 +871,17 @@ engine_new(struct server_conf *conf, struct engine **out)
 	e->rx_buf = malloc(sizeof(*e->rx_buf) * DP_BATCH);
 	if (e->by_vaddr == NULL || e->tx == NULL || e->rx_buf == NULL)
 		return ERR_NOMEM;
-	if ((r = peer_table_init(&e->peers, conf->max_clients)) != 0)
+	/* Handshakes in progress get peer-ids too but never take a client slot
+	 * (P4): the table holds both, max-clients is enforced at authorization. */
+	if ((r = peer_table_init(&e->peers, conf->max_clients + conf->max_half_open)) != 0)
 		return r;
+	e->half_open = calloc(conf->max_half_open, sizeof(*e->half_open));
+	if (e->half_open == NULL)
+		return ERR_NOMEM;
+	if ((r = srclimit_init(&e->stateless_lim, SRC_SLOTS, SRC_BURST, SRC_PER_SEC, GLOBAL_BURST,
+	    GLOBAL_PER_SEC)) != 0)
+		return r;
+	e->stateless_lim_ready = true;
 	if ((r = setup_signals(e)) != 0) {
 		log_warn("signal setup");
 		return r;
@@ -845,6 +932,15 @@ engine_run(struct engine *e)
 			break;
 	}
 	dp_batch_flush(e->tx);
+	log_info("statistics: %llu stateless replies, %llu refused by source and %llu globally, "
+	    "%llu handshakes refused (half-open limits), %llu data packets dropped, %llu spoofed "
+	    "inner sources, %llu TUN packets with no client",
+	    (unsigned long long)e->stats.stateless_replies,
+	    (unsigned long long)e->stateless_lim.refused_src,
+	    (unsigned long long)e->stateless_lim.refused_global,
+	    (unsigned long long)e->stats.half_open_refused,
+	    (unsigned long long)e->stats.data_drops, (unsigned long long)e->stats.spoofed,
+	    (unsigned long long)e->stats.tun_no_peer);
 	return 0;
 }
 
@@ -881,6 +977,9 @@ engine_free(struct engine *e)
 		tls_ctx_free(e->tls);
 	pool_free(&e->pool);
 	free(e->by_vaddr);
+	free(e->half_open);
+	if (e->stateless_lim_ready)
+		srclimit_free(&e->stateless_lim);
 	free(e->tx);
 	free(e->rx_buf);
 	evloop_free(&e->loop);

@@ -25,6 +25,7 @@ peer_new(void)
 	if (p == NULL)
 		return NULL;
 	p->close_at = MTIME_NEVER;
+	p->ho_idx = -1;
 	log_rl_init(&p->rl, PEER_LOG_BURST, PEER_LOG_PER_SEC);
 	return p;
 }
@@ -211,6 +212,34 @@ peer_by_addr(const struct peer_table *t, const struct sockaddr *sa, socklen_t sa
 		if (sockaddr_eq((const struct sockaddr *)&p->sa, p->salen, sa, salen))
 			return p;
 	return NULL;
+}
+
+struct peer *
+peer_by_addr_sid(const struct peer_table *t, const struct sockaddr *sa, socklen_t salen,
+		 const uint8_t csid[SESSION_ID_LEN])
+{
+	struct peer *p;
+
+	for (p = t->hash[hash_addr(t, sa, salen)]; p != NULL; p = p->hnext)
+		if (memcmp(p->csid, csid, SESSION_ID_LEN) == 0 &&
+		    sockaddr_eq((const struct sockaddr *)&p->sa, p->salen, sa, salen))
+			return p;
+	return NULL;
+}
+
+void
+peer_for_each_at_addr(const struct peer_table *t, const struct peer *p,
+		      void (*fn)(struct peer *other, void *arg), void *arg)
+{
+	struct peer *o, *next;
+
+	for (o = t->hash[hash_addr(t, (const struct sockaddr *)&p->sa, p->salen)]; o != NULL;
+	    o = next) {
+		next = o->hnext;
+		if (o != p && sockaddr_eq((const struct sockaddr *)&o->sa, o->salen,
+		    (const struct sockaddr *)&p->sa, p->salen))
+			fn(o, arg);
+	}
 }
 
 void

@@ -98,6 +98,8 @@ struct peer {
 	struct ev_timer timer;            /* one timer: earliest of all deadlines */
 	struct log_rl rl;                 /* for lines this client's packets trigger */
 	struct peer *hnext;               /* address hash chain */
+	int ho_idx;                       /* slot in the engine's half-open list, -1 if none */
+	bool holds_slot;                  /* counted against max-clients */
 	void *owner;                      /* the engine that holds this peer */
 };
 
@@ -129,6 +131,14 @@ int peer_table_add(struct peer_table *t, struct peer *p);
 void peer_table_del(struct peer_table *t, struct peer *p);
 struct peer *peer_by_id(const struct peer_table *t, uint32_t id);
 struct peer *peer_by_addr(const struct peer_table *t, const struct sockaddr *sa, socklen_t salen);
+/* Several sessions may share an address while a restarted client's new
+ * session authenticates beside its old one: find the one with this client
+ * session id. */
+struct peer *peer_by_addr_sid(const struct peer_table *t, const struct sockaddr *sa,
+			      socklen_t salen, const uint8_t csid[SESSION_ID_LEN]);
+/* Call fn for every other peer at p's address (fn may not delete peers). */
+void peer_for_each_at_addr(const struct peer_table *t, const struct peer *p,
+			   void (*fn)(struct peer *other, void *arg), void *arg);
 /* Float: re-index p under a new outer address (P9: only after the packet authenticated). */
 void peer_table_move(struct peer_table *t, struct peer *p, const struct sockaddr *sa, socklen_t salen);
 
