@@ -11,6 +11,67 @@
 #include "datapath.h"
 #include "err.h"
 
+int
+dp_local_enable(int fd, int family)
+{
+	int one = 1;
+
+	if (family == AF_INET6)
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) == 0 ? 0 : ERR_SYS;
+	return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) == 0 ? 0 : ERR_SYS;
+}
+
+void
+dp_local_from_msg(const struct msghdr *m, struct peer_local *out)
+{
+	struct cmsghdr *c;
+
+	out->family = 0;
+	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR((struct msghdr *)m, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			memcpy(&out->v4, CMSG_DATA(c), sizeof(out->v4));
+			/* answer from the address the client sent to, on any interface */
+			out->v4.ipi_ifindex = 0;
+			out->v4.ipi_spec_dst = out->v4.ipi_addr;
+			out->family = AF_INET;
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			memcpy(&out->v6, CMSG_DATA(c), sizeof(out->v6));
+			out->v6.ipi6_ifindex = 0;
+			out->family = AF_INET6;
+		}
+	}
+}
+
+void
+dp_local_to_msg(const struct peer_local *l, struct msghdr *m, uint8_t *ctl)
+{
+	struct cmsghdr *c;
+
+	m->msg_control = NULL;
+	m->msg_controllen = 0;
+	if (l == NULL || l->family == 0)
+		return;
+	memset(ctl, 0, DP_CMSG_SPACE);
+	m->msg_control = ctl;
+	if (l->family == AF_INET) {
+		m->msg_controllen = CMSG_SPACE(sizeof(struct in_pktinfo));
+		c = CMSG_FIRSTHDR(m);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+		memcpy(CMSG_DATA(c), &l->v4, sizeof(l->v4));
+	} else {
+		m->msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
+		c = CMSG_FIRSTHDR(m);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+		memcpy(CMSG_DATA(c), &l->v6, sizeof(l->v6));
+	}
+}
+
 void
 dp_batch_init(struct dp_batch *b, int fd)
 {
@@ -57,6 +118,7 @@ batch_slot(struct dp_batch *b, struct peer *p, size_t *cap)
 	b->msg[i].msg_hdr.msg_namelen = p->salen;
 	b->msg[i].msg_hdr.msg_iov = &b->iov[i];
 	b->msg[i].msg_hdr.msg_iovlen = 1;
+	dp_local_to_msg(&p->local, &b->msg[i].msg_hdr, b->ctl[i]);
 	*cap = DP_BUF;
 	return b->buf[i];
 }

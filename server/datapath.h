@@ -13,12 +13,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "addr.h"
 #include "peer.h"
 
+
 enum {
+	DP_CMSG_SPACE = 64,     /* >= CMSG_SPACE(sizeof(struct in6_pktinfo)) */
 	DP_BATCH = 64,          /* datagrams per sendmmsg/recvmmsg */
 	DP_BUF = 2048,          /* one datagram; > tun-mtu 1500 + 24 overhead */
 	DP_OVERHEAD = DATA_V2_HDR_LEN + PACKET_ID_LEN + AEAD_TAG_LEN,
@@ -31,6 +34,7 @@ struct dp_batch {
 	struct mmsghdr msg[DP_BATCH];
 	struct iovec iov[DP_BATCH];
 	struct sockaddr_storage dst[DP_BATCH];
+	uint8_t ctl[DP_BATCH][DP_CMSG_SPACE];
 	uint8_t buf[DP_BATCH][DP_BUF];
 };
 
@@ -41,6 +45,13 @@ enum dp_kind {
 	DP_SPOOFED,      /* inner source is not the peer's address: drop */
 	DP_BAD_IP,       /* not an IP packet we accept: drop */
 };
+
+/* Ask the kernel for the local address of every received datagram. */
+int dp_local_enable(int fd, int family);
+/* The local address from a received message's control data (the kernel's, not the peer's). */
+void dp_local_from_msg(const struct msghdr *m, struct peer_local *out);
+/* Attach l as the source of an outgoing message; ctl must have DP_CMSG_SPACE bytes. */
+void dp_local_to_msg(const struct peer_local *l, struct msghdr *m, uint8_t *ctl);
 
 void dp_batch_init(struct dp_batch *b, int fd);
 /* Send everything queued. */

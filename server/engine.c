@@ -94,6 +94,7 @@ struct engine {
 	struct mmsghdr rx_msg[DP_BATCH];
 	struct iovec rx_iov[DP_BATCH];
 	struct sockaddr_storage rx_sa[DP_BATCH];
+	uint8_t rx_ctl[DP_BATCH][DP_CMSG_SPACE];
 	uint8_t (*rx_buf)[DP_BUF];
 	uint8_t pt[DP_BUF];
 
@@ -344,9 +345,20 @@ env_keys_ready(void *owner, struct peer *p, struct keystate *ks, uint64_t now)
 /* ---- stateless handshake (doc §4) ---- */
 
 static void
-send_to(struct engine *e, const uint8_t *pkt, size_t len, const struct sockaddr *sa, socklen_t salen)
+send_to(struct engine *e, const uint8_t *pkt, size_t len, const struct sockaddr *sa, socklen_t salen,
+	const struct peer_local *local)
 {
-	if (sendto(e->udp_fd, pkt, len, MSG_DONTWAIT, sa, salen) < 0)
+	uint8_t ctl[DP_CMSG_SPACE];
+	struct iovec iov = { .iov_base = (void *)pkt, .iov_len = len };
+	struct msghdr m;
+
+	memset(&m, 0, sizeof(m));
+	m.msg_name = (void *)sa;
+	m.msg_namelen = salen;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	dp_local_to_msg(local, &m, ctl);
+	if (sendmsg(e->udp_fd, &m, MSG_DONTWAIT) < 0)
 		log_rl_msg(&e->rl_stranger, evloop_now(&e->loop), LL_DEBUG, "sendto: %s",
 		    strerror(errno));
 }
@@ -359,7 +371,7 @@ now_sec(uint64_t now)
 
 static void
 stateless_reset_reply(struct engine *e, const struct ctl_pkt *pkt, const struct sockaddr *sa,
-		      socklen_t salen, uint64_t now)
+		      socklen_t salen, const struct peer_local *local, uint64_t now)
 {
 	uint8_t out[64], ssid[SESSION_ID_LEN];
 	uint32_t ack0 = 0;
@@ -381,7 +393,7 @@ stateless_reset_reply(struct engine *e, const struct ctl_pkt *pkt, const struct 
 	    NULL, 0) != 0)
 		return;
 	e->stats.stateless_replies++;
-	send_to(e, out, w.len, sa, salen);
+	send_to(e, out, w.len, sa, salen, local);
 }
 
 /* A packet that may complete the 3-way handshake: it must echo our cookie,
@@ -412,7 +424,7 @@ completes_handshake(struct engine *e, const struct ctl_pkt *pkt, const struct so
 
 static void
 admit_peer(struct engine *e, const struct ctl_pkt *pkt, const struct sockaddr *sa,
-	   socklen_t salen, uint64_t now)
+	   socklen_t salen, const struct peer_local *local, uint64_t now)
 {
 	struct peer *p;
 	int r;
@@ -429,6 +441,7 @@ admit_peer(struct engine *e, const struct ctl_pkt *pkt, const struct sockaddr *s
 		return;
 	p->owner = e;
 	peer_set_remote(p, sa, salen);
+	p->local = *local;
 	memcpy(p->ssid, pkt->rsid, SESSION_ID_LEN);
 	memcpy(p->csid, pkt->sid, SESSION_ID_LEN);
 	ev_timer_init(&p->timer, peer_timer_cb);
@@ -457,7 +470,7 @@ admit_peer(struct engine *e, const struct ctl_pkt *pkt, const struct sockaddr *s
 
 static void
 control_rx(struct engine *e, const uint8_t *data, size_t len, const struct sockaddr *sa,
-	   socklen_t salen, uint64_t now)
+	   socklen_t salen, const struct peer_local *local, uint64_t now)
 {
 	struct ctl_pkt pkt;
 	struct peer *p;
@@ -471,6 +484,7 @@ control_rx(struct engine *e, const uint8_t *data, size_t len, const struct socka
 	}
 	p = peer_by_addr_sid(&e->peers, sa, salen, pkt.sid);
 	if (p != NULL) {
+		p->local = *local;
 		if (pkt.opcode == P_CONTROL_HARD_RESET_CLIENT_V2 ||
 		    pkt.opcode == P_CONTROL_HARD_RESET_CLIENT_V3) {
 			/* A retransmitted reset of a session we already admitted:
@@ -487,7 +501,7 @@ control_rx(struct engine *e, const uint8_t *data, size_t len, const struct socka
 	switch (pkt.opcode) {
 	case P_CONTROL_HARD_RESET_CLIENT_V2:
 		if (wire_is_valid_initial(&pkt))
-			stateless_reset_reply(e, &pkt, sa, salen, now);
+			stateless_reset_reply(e, &pkt, sa, salen, local, now);
 		else
 			log_rl_msg(&e->rl_stranger, now, LL_DEBUG, "dropping non-conforming initial "
 			    "packet (%zu bytes)", len);
@@ -495,7 +509,7 @@ control_rx(struct engine *e, const uint8_t *data, size_t len, const struct socka
 	case P_CONTROL_V1:
 	case P_ACK_V1:
 		if (completes_handshake(e, &pkt, sa, salen, now))
-			admit_peer(e, &pkt, sa, salen, now);
+			admit_peer(e, &pkt, sa, salen, local, now);
 		return;
 	default:
 		/* V3 resets (tls-crypt-v2) and everything else: not for strangers. */
@@ -505,7 +519,7 @@ control_rx(struct engine *e, const uint8_t *data, size_t len, const struct socka
 
 static void
 data_rx(struct engine *e, const uint8_t *data, size_t len, const struct sockaddr *sa,
-	socklen_t salen, uint64_t now)
+	socklen_t salen, const struct peer_local *local, uint64_t now)
 {
 	struct dchan_hdr h;
 	enum dp_kind kind;
@@ -530,6 +544,7 @@ data_rx(struct engine *e, const uint8_t *data, size_t len, const struct sockaddr
 		    p->cn, err_str(r));
 		return;
 	}
+	p->local = *local;
 	if (!sockaddr_eq((const struct sockaddr *)&p->sa, p->salen, sa, salen)) {
 		/* Float (P9): only now that the packet passed AEAD and replay. */
 		struct peer *other = peer_by_addr(&e->peers, sa, salen);
@@ -569,7 +584,7 @@ data_rx(struct engine *e, const uint8_t *data, size_t len, const struct sockaddr
 
 static void
 datagram_rx(struct engine *e, const uint8_t *data, size_t len, const struct sockaddr *sa,
-	    socklen_t salen, uint64_t now)
+	    socklen_t salen, const struct peer_local *local, uint64_t now)
 {
 	struct buf b;
 	uint8_t op;
@@ -579,9 +594,9 @@ datagram_rx(struct engine *e, const uint8_t *data, size_t len, const struct sock
 		return;
 	op = wire_opcode(op);
 	if (op == P_DATA_V2 || op == P_DATA_V1)
-		data_rx(e, data, len, sa, salen, now);
+		data_rx(e, data, len, sa, salen, local, now);
 	else if (wire_is_control_opcode(op))
-		control_rx(e, data, len, sa, salen, now);
+		control_rx(e, data, len, sa, salen, local, now);
 }
 
 static void
@@ -595,16 +610,22 @@ udp_cb(struct ev_io *io, uint32_t revents, uint64_t now)
 	for (round = 0; round < RX_BATCHES_PER_WAKEUP; round++) {
 		for (i = 0; i < DP_BATCH; i++) {
 			e->rx_msg[i].msg_hdr.msg_namelen = sizeof(e->rx_sa[i]);
+			e->rx_msg[i].msg_hdr.msg_control = e->rx_ctl[i];
+			e->rx_msg[i].msg_hdr.msg_controllen = sizeof(e->rx_ctl[i]);
 			e->rx_iov[i].iov_len = DP_BUF;
 		}
 		n = recvmmsg(e->udp_fd, e->rx_msg, DP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			break;
 		for (i = 0; i < (unsigned)n; i++) {
+			struct peer_local local;
+
 			if (e->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC)
 				continue;
+			dp_local_from_msg(&e->rx_msg[i].msg_hdr, &local);
 			datagram_rx(e, e->rx_buf[i], e->rx_msg[i].msg_len,
-			    (const struct sockaddr *)&e->rx_sa[i], e->rx_msg[i].msg_hdr.msg_namelen, now);
+			    (const struct sockaddr *)&e->rx_sa[i], e->rx_msg[i].msg_hdr.msg_namelen, &local,
+			    now);
 		}
 		if (n < DP_BATCH)
 			break;
@@ -782,6 +803,9 @@ setup_udp(struct engine *e)
 	setsockopt(e->udp_fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	setsockopt(e->udp_fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	sockaddr_format((struct sockaddr *)&ss, sl, where, sizeof(where));
+	if (!c->has_local && dp_local_enable(e->udp_fd, ss.ss_family) != 0)
+		log_warn("cannot ask for datagrams' local addresses; replies may leave from "
+		    "another address on a multihomed host");
 	if (bind(e->udp_fd, (struct sockaddr *)&ss, sl) != 0) {
 		log_warn("cannot bind UDP %s", where);
 		return ERR_SYS;

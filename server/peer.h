@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "addr.h"
@@ -59,11 +60,26 @@ enum peer_state {
 
 enum { PEER_KS = 2, CN_MAX = 64 };
 
+/*
+ * The local address a client's datagrams arrive on (IP_PKTINFO /
+ * IPV6_PKTINFO), so that replies leave from the address the client sent to.
+ * Without it a host with several addresses answers from whichever the route
+ * picks, and clients behind strict NAT or connected sockets never see the
+ * answer (2.6 needs --multihome for this; we always do it).  family 0:
+ * unknown, let the kernel choose.
+ */
+struct peer_local {
+	uint8_t family;
+	struct in_pktinfo v4;
+	struct in6_pktinfo v6;
+};
+
 struct peer {
 	uint32_t id;                      /* peer-id: index into the id table */
 	uint64_t cid;                     /* management client id, never reused */
 	enum peer_state state;
 	struct sockaddr_storage sa;       /* outer address of the client */
+	struct peer_local local;          /* our address it sends to */
 	socklen_t salen;
 	char sa_str[SOCKADDR_STR_MAX];
 	uint8_t ssid[SESSION_ID_LEN];     /* ours (the cookie) */

@@ -165,3 +165,111 @@ t_pki() {
 
 # t_ms: milliseconds since the epoch.
 t_ms() { date +%s%3N; }
+
+# ---- helpers shared by the interop-matrix tests (ciphers, rekey, liveness,
+# float, tls13).  None of them changes what the helpers above do.
+
+# t_server_conf PKI_DIR: print the common part of a test server.conf
+# (UDP 1194, subnet 10.8.0.0/24, verb 3); append your own directives.
+t_server_conf() {
+	cat <<EOC
+port 1194
+proto udp
+dev tun
+topology subnet
+server 10.8.0.0 255.255.255.0
+ca $1/ca.crt
+cert $1/server.crt
+key $1/server.key
+dh none
+verb 3
+EOC
+}
+
+# t_client_conf PKI_DIR NAME REMOTE [LPORT]: print a stock 2.6 client config
+# for certificate NAME; bound to LPORT if given, otherwise nobind.
+t_client_conf() {
+	cat <<EOC
+client
+dev tun
+proto udp
+remote $3 1194
+ca $1/ca.crt
+cert $1/$2.crt
+key $1/$2.key
+remote-cert-tls server
+verb 3
+connect-retry 1
+EOC
+	if [ -n "${4:-}" ]; then
+		echo "lport $4"
+	else
+		echo "nobind"
+	fi
+}
+
+# t_tun_addr NS [DEV]: the IPv4 address (without prefix) of DEV (tun0) in NS,
+# empty if none.
+t_tun_addr() {
+	ip -n "$1" -4 -o addr show dev "${2:-tun0}" 2>/dev/null | awk '{print $4}' | cut -d/ -f1
+}
+
+# t_wait_log_ms FILE REGEX MS [PID]: t_wait_log with a deadline in ms.
+t_wait_log_ms() {
+	local f="$1" re="$2" ms="$3" pid="${4:-}" end
+	end=$(( $(t_ms) + ms ))
+	while [ "$(t_ms)" -lt "$end" ]; do
+		grep -Eq "$re" "$f" 2>/dev/null && return 0
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			grep -Eq "$re" "$f" 2>/dev/null && return 0
+			return 2
+		fi
+		sleep 0.02
+	done
+	grep -Eq "$re" "$f" 2>/dev/null
+}
+
+# t_count FILE REGEX: number of matching lines (0 if none or no file).
+t_count() {
+	local n
+	n=$(grep -cE "$2" "$1" 2>/dev/null) || n=0
+	echo "${n:-0}"
+}
+
+# t_log_ms FILE REGEX: epoch ms of the first line matching REGEX in an
+# ovpn-endpoint log ("YYYY-MM-DD HH:MM:SS.mmm ..."); empty if none.
+t_log_ms() {
+	local line
+	line=$(grep -E "$2" "$1" 2>/dev/null | head -n 1)
+	[ -n "$line" ] || return 1
+	date -d "$(echo "$line" | cut -c1-23)" +%s%3N
+}
+
+# t_signal SIG PID: send SIG to a process this test started (and only then).
+t_signal() {
+	case " $T_PIDS " in
+	*" $2 "*) kill -"$1" "$2" ;;
+	*) t_fail "t_signal: $2 is not a process this test started" ;;
+	esac
+}
+
+# t_stop PID [SECONDS]: SIGTERM a process we started and wait for it to exit.
+t_stop() {
+	t_signal TERM "$1"
+	t_wait_exit "$1" "${2:-10}" || t_fail "process $1 did not exit within ${2:-10} s of SIGTERM"
+}
+
+# t_ping_bg NS OUT DEST COUNT INTERVAL [SIZE]: continuous ping in the
+# background (bounded by its own -w deadline), output in OUT; sets T_LAST_PID.
+t_ping_bg() {
+	local ns="$1" out="$2" dst="$3" cnt="$4" iv="$5" size="${6:-56}" dl
+	dl=$(awk -v c="$cnt" -v i="$iv" 'BEGIN { printf "%d", c * i + 10 }')
+	t_bg "$ns" "$out" ping -n -q -c "$cnt" -i "$iv" -W 1 -w "$dl" -s "$size" "$dst"
+}
+
+# t_ping_result OUT: set T_SENT and T_RECV from a finished ping's summary.
+t_ping_result() {
+	T_SENT=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$1")
+	T_RECV=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$1")
+	[ -n "$T_SENT" ] && [ -n "$T_RECV" ] || t_fail "no ping summary in $1"
+}

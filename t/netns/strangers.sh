@@ -47,8 +47,11 @@ t_bg "$SRV" "$T_DIR/server.log" "$ENDPOINT" --config "$T_DIR/server.conf"
 SPID=$T_LAST_PID
 t_wait_log "$T_DIR/server.log" "Initialization Sequence Completed" 10 "$SPID" || t_fail "endpoint did not start"
 
-# P2: hostile initial packets
-ip netns exec "$ATK" $ST hostile 198.51.100.1 1194 >"$T_DIR/hostile.out" 2>&1 || t_fail "stranger.py hostile"
+# P2: hostile initial packets.  Sent to the endpoint's address on the OTHER
+# link (routed via 198.51.100.1): the one valid reset's reply must come back
+# from 192.0.2.1, the address dialled, or the prober's connected socket
+# never sees it (multihoming, IP_PKTINFO).
+ip netns exec "$ATK" $ST hostile 192.0.2.1 1194 >"$T_DIR/hostile.out" 2>&1 || t_fail "stranger.py hostile"
 grep -v '^valid reset' "$T_DIR/hostile.out" | grep -v ': 0$' && t_fail "a malformed initial packet got a reply"
 grep -q '^valid reset: 1 \[26\]$' "$T_DIR/hostile.out" ||
 	t_fail "a valid reset did not get exactly one 26-byte reply: $(grep valid "$T_DIR/hostile.out")"
