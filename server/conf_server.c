@@ -404,20 +404,22 @@ p_port(FILE *f, const struct conf_directive *dir, const void *o)
 static int
 h_proto(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
-	static const char *const tcp[] = { "tcp", "tcp4", "tcp6", "tcp-server", "tcp4-server",
-		"tcp6-server", "tcp-client", "tcp4-client", "tcp6-client" };
+	/* In server mode 2.6 reads plain tcp as tcp-server. */
+	static const char *const ok[] = { "udp", "udp4", "udp6", "tcp", "tcp4", "tcp6", "tcp-server",
+		"tcp4-server", "tcp6-server" };
 	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
 	const char *p = l->argv[1];
 	size_t i;
 
-	if (strcmp(p, "udp") == 0 || strcmp(p, "udp4") == 0 || strcmp(p, "udp6") == 0) {
-		snprintf(c->proto, sizeof(c->proto), "%s", p);
-		return 0;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		if (strcmp(p, ok[i]) == 0) {
+			snprintf(c->proto, sizeof(c->proto), "%s", p);
+			c->tcp = p[0] == 't';
+			return 0;
+		}
 	}
-	for (i = 0; i < sizeof(tcp) / sizeof(tcp[0]); i++)
-		if (strcmp(p, tcp[i]) == 0)
-			return conf_errf(err, l, "proto: '%s' is not supported yet (use udp, udp4 or udp6)",
-			    p);
+	if (strncmp(p, "tcp", 3) == 0 && strstr(p, "-client") != NULL)
+		return conf_errf(err, l, "proto: '%s' is for clients; a server uses tcp-server", p);
 	return conf_errf(err, l, "proto: unknown protocol '%s'", p);
 }
 
@@ -1000,10 +1002,10 @@ check_whole(struct cs_ctx *x, struct conf_err *err)
 		return conf_errf_file(err, f, "no 'dh' given: OpenVPN 2.6 requires 'dh FILE', "
 		    "or 'dh none' for ECDHE only");
 
-	/* Socket family: udp4/udp6 fix it; plain udp follows `local`. */
-	if (strcmp(c->proto, "udp6") == 0)
+	/* Socket family: udp4/tcp4* and udp6/tcp6* fix it; plain udp/tcp follow `local`. */
+	if (c->proto[3] == '6')
 		c->family = AF_INET6;
-	else if (strcmp(c->proto, "udp4") == 0)
+	else if (c->proto[3] == '4')
 		c->family = AF_INET;
 	else
 		c->family = c->has_local ? c->local.family : AF_INET;

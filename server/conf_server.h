@@ -55,7 +55,8 @@ enum conf_verify_client_cert {
 struct server_conf {
 	char *file;                      /* config path (or name), for messages */
 	uint16_t port;                   /* 1194 */
-	char proto[8];                   /* as written: "udp" (default), "udp4" or "udp6" */
+	char proto[16];                  /* as written: "udp" (default), "udp6", "tcp-server", ... */
+	bool tcp;                        /* a TCP server (tcp, tcp-server, tcp4/6[-server]) */
 	int family;                      /* AF_INET (udp/udp4), AF_INET6 (udp6: dual-stack socket);
 	                                  * plain udp follows `local` if that is IPv6 (2.6 resolves
 	                                  * it with AF_UNSPEC) */

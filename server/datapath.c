@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "datapath.h"
 #include "err.h"
+#include "tcp.h"
 
 int
 dp_local_enable(int fd, int family)
@@ -79,12 +80,55 @@ dp_batch_init(struct dp_batch *b, int fd)
 	b->fd = fd;
 }
 
+static void
+flush_tcp(struct dp_batch *b)
+{
+	unsigned i;
+	int r;
+
+	for (i = 0; i < b->n_dirty; i++) {
+		struct tcp_conn *c = b->dirty[i];
+
+		c->dirty = false;
+		r = tcp_conn_flush(c);
+		if (r != 0 && b->tcp_blocked != NULL)
+			b->tcp_blocked(b->tcp_arg, c, r);
+	}
+	b->n_dirty = 0;
+}
+
+void
+dp_batch_forget(struct dp_batch *b, struct tcp_conn *c)
+{
+	unsigned i;
+
+	for (i = 0; i < b->n_dirty; i++) {
+		if (b->dirty[i] == c) {
+			b->dirty[i] = b->dirty[--b->n_dirty];
+			break;
+		}
+	}
+	c->dirty = false;
+}
+
+static void
+mark_dirty(struct dp_batch *b, struct tcp_conn *c)
+{
+	if (c->dirty)
+		return;
+	if (b->n_dirty == DP_BATCH)
+		flush_tcp(b);
+	c->dirty = true;
+	b->dirty[b->n_dirty++] = c;
+}
+
 void
 dp_batch_flush(struct dp_batch *b)
 {
 	unsigned done = 0;
 	int r;
 
+	flush_tcp(b);
 	while (done < b->n) {
 		r = sendmmsg(b->fd, &b->msg[done], b->n - done, MSG_DONTWAIT);
 		if (r < 0) {
@@ -134,6 +178,7 @@ int
 dp_send(struct dp_batch *b, struct peer *p, const uint8_t *pt, size_t n, uint64_t now)
 {
 	struct keystate *ks = peer_tx_ks(p);
+	uint8_t scratch[DP_BUF];
 	struct wbuf w;
 	uint8_t *slot;
 	size_t cap;
@@ -141,6 +186,19 @@ dp_send(struct dp_batch *b, struct peer *p, const uint8_t *pt, size_t n, uint64_
 
 	if (ks == NULL)
 		return ERR_BADSTATE;
+	if (p->tcp != NULL) {
+		wbuf_init(&w, scratch, sizeof(scratch));
+		r = dchan_encrypt(&ks->dk, p->data_v2, p->id, pt, n, &w);
+		if (r == 0)
+			r = tcp_conn_queue(p->tcp, scratch, w.len, false);
+		if (r != 0)
+			return r;
+		mark_dirty(b, p->tcp);
+		p->last_tx = now;
+		p->bytes_out += w.len;
+		p->pkts_out++;
+		return 0;
+	}
 	slot = batch_slot(b, p, &cap);
 	wbuf_init(&w, slot, cap);
 	r = dchan_encrypt(&ks->dk, p->data_v2, p->id, pt, n, &w);
@@ -158,7 +216,16 @@ dp_send_raw(struct dp_batch *b, struct peer *p, const uint8_t *pkt, size_t n)
 {
 	uint8_t *slot;
 	size_t cap;
+	int r;
 
+	if (p->tcp != NULL) {
+		r = tcp_conn_queue(p->tcp, pkt, n, true);
+		if (r != 0)
+			return r;
+		mark_dirty(b, p->tcp);
+		p->bytes_out += n;
+		return 0;
+	}
 	slot = batch_slot(b, p, &cap);
 	if (n > cap)
 		return ERR_OVERFLOW;

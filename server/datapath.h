@@ -27,9 +27,18 @@ enum {
 	DP_OVERHEAD = DATA_V2_HDR_LEN + PACKET_ID_LEN + AEAD_TAG_LEN,
 };
 
+struct tcp_conn;
+
 struct dp_batch {
 	int fd;
 	unsigned n;
+	/* TCP connections with queued bytes, written out at flush time; a
+	 * connection that cannot take them all is handed to `tcp_blocked` (arm
+	 * EPOLLOUT, or close the client when r is ERR_SYS). */
+	struct tcp_conn *dirty[DP_BATCH];
+	unsigned n_dirty;
+	void (*tcp_blocked)(void *arg, struct tcp_conn *c, int r);
+	void *tcp_arg;
 	uint64_t sent, dropped;   /* datagrams, for statistics */
 	struct mmsghdr msg[DP_BATCH];
 	struct iovec iov[DP_BATCH];
@@ -54,8 +63,10 @@ void dp_local_from_msg(const struct msghdr *m, struct peer_local *out);
 void dp_local_to_msg(const struct peer_local *l, struct msghdr *m, uint8_t *ctl);
 
 void dp_batch_init(struct dp_batch *b, int fd);
-/* Send everything queued. */
+/* Send everything queued (UDP batch and dirty TCP connections). */
 void dp_batch_flush(struct dp_batch *b);
+/* Forget a TCP connection that is going away. */
+void dp_batch_forget(struct dp_batch *b, struct tcp_conn *c);
 /* Encrypt pt for p into the batch (flushing first if full) with its newest
  * key.  ERR_BADSTATE if p has no key; ERR_RANGE if the key is exhausted. */
 int dp_send(struct dp_batch *b, struct peer *p, const uint8_t *pt, size_t n, uint64_t now);

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/crypto.h>
 #include <signal.h>
 #include <stddef.h>
@@ -46,6 +47,7 @@
 #include "rtnl.h"
 #include "session.h"
 #include "srclimit.h"
+#include "tcp.h"
 #include "tls.h"
 #include "tun.h"
 #include "wire.h"
@@ -82,6 +84,8 @@ struct engine {
 
 	int udp_fd;
 	struct ev_io udp_io;
+	int listen_fd;                   /* proto tcp-server */
+	struct ev_io listen_io;
 	int tun_fd;
 	struct ev_io tun_io;
 	char tun_name[16];
@@ -181,6 +185,13 @@ peer_close(struct engine *e, struct peer *p, const char *reason)
 		pool_release(&e->pool, &p->vaddr);
 	}
 	peer_table_del(&e->peers, p);
+	if (p->tcp != NULL) {
+		dp_batch_forget(e->tx, p->tcp);
+		ev_io_del(&e->loop, &p->tcp->io);
+		tcp_conn_free(p->tcp);
+		free(p->tcp);
+		p->tcp = NULL;
+	}
 	peer_free(p);
 }
 
@@ -206,8 +217,7 @@ peer_schedule(struct engine *e, struct peer *p)
 static void
 peer_settle(struct engine *e, struct peer *p, uint64_t now)
 {
-	if (p->close_at <= now ||
-	    (p->close_at != MTIME_NEVER && session_all_acked(p))) {
+	if (p->close_at <= now || (p->closing && session_all_acked(p))) {
 		peer_close(e, p, p->close_reason);
 		return;
 	}
@@ -222,7 +232,7 @@ peer_timer_cb(struct ev_timer *t, uint64_t now)
 	const struct server_conf *c = e->conf;
 
 	session_tick(&e->senv, p, now);
-	if (p->state == PEER_ACTIVE && p->close_at == MTIME_NEVER) {
+	if (p->state == PEER_ACTIVE && !p->closing) {
 		if (c->keepalive_restart > 0 &&
 		    now - p->last_rx >= 2 * MTIME_SEC(c->keepalive_restart)) {
 			char why[64];
@@ -517,6 +527,8 @@ control_rx(struct engine *e, const uint8_t *data, size_t len, const struct socka
 	}
 }
 
+static void deliver(struct engine *e, struct peer *p, enum dp_kind kind, size_t n, uint64_t now);
+
 static void
 data_rx(struct engine *e, const uint8_t *data, size_t len, const struct sockaddr *sa,
 	socklen_t salen, const struct peer_local *local, uint64_t now)
@@ -559,6 +571,12 @@ data_rx(struct engine *e, const uint8_t *data, size_t len, const struct sockaddr
 		peer_table_move(&e->peers, p, sa, salen);
 		log_info("peer %u (%s) floated from %s to %s", p->id, p->cn, from, p->sa_str);
 	}
+	deliver(e, p, kind, n, now);
+}
+
+static void
+deliver(struct engine *e, struct peer *p, enum dp_kind kind, size_t n, uint64_t now)
+{
 	switch (kind) {
 	case DP_IP:
 		if (write(e->tun_fd, e->pt, n) < 0)
@@ -629,6 +647,189 @@ udp_cb(struct ev_io *io, uint32_t revents, uint64_t now)
 		}
 		if (n < DP_BATCH)
 			break;
+	}
+}
+
+/* ---- TCP (doc §1, §4.1: no stateless step; one client per connection) ---- */
+
+struct tcp_rx_ctx {
+	struct engine *e;
+	struct peer *p;
+	uint64_t now;
+};
+
+static int
+tcp_packet(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct tcp_rx_ctx *x = arg;
+	struct engine *e = x->e;
+	struct peer *p = x->p;
+	struct ctl_pkt cp;
+	enum dp_kind kind;
+	struct buf b;
+	uint8_t op;
+	size_t n;
+	int r;
+
+	buf_init(&b, pkt, len);
+	if (buf_peek_u8(&b, 0, &op) != 0)
+		return ERR_TRUNC;
+	op = wire_opcode(op);
+	if (op == P_DATA_V1 || op == P_DATA_V2) {
+		r = dp_recv(p, pkt, len, x->now, e->pt, sizeof(e->pt), &n, &kind);
+		if (r != 0) {
+			e->stats.data_drops++;
+			return 0;
+		}
+		deliver(e, p, kind, n, x->now);
+		return 0;
+	}
+	if (!wire_is_control_opcode(op) || wire_parse_ctl(pkt, len, &cp) != 0)
+		return ERR_MALFORMED;
+	if (p->ks[0].state == KS_NONE) {
+		/* the first packet on a connection must be a conforming reset */
+		if (cp.opcode != P_CONTROL_HARD_RESET_CLIENT_V2 || !wire_is_valid_initial(&cp))
+			return ERR_MALFORMED;
+		p->close_at = MTIME_NEVER;
+		r = session_start_tcp(&e->senv, p, &cp, x->now);
+		if (r != 0)
+			return r;
+		log_debug("peer %u %s: TCP handshake started", p->id, p->sa_str);
+		return 0;
+	}
+	if (memcmp(cp.sid, p->csid, SESSION_ID_LEN) != 0)
+		return ERR_MALFORMED;
+	session_rx(&e->senv, p, &cp, x->now);
+	return 0;
+}
+
+static void
+tcp_io_cb(struct ev_io *io, uint32_t revents, uint64_t now)
+{
+	struct tcp_conn *c = container_of(io, struct tcp_conn, io);
+	struct peer *p = c->peer;
+	struct engine *e = p->owner;
+	struct tcp_rx_ctx x = { e, p, now };
+	uint8_t buf[16384];
+	unsigned round;
+	ssize_t n;
+	int r;
+
+	if (revents & EPOLLOUT) {
+		r = tcp_conn_flush(c);
+		if (r == ERR_SYS) {
+			peer_close(e, p, "TCP connection failed");
+			return;
+		}
+		if (r == 0 && c->want_write) {
+			c->want_write = false;
+			ev_io_mod(&e->loop, &c->io, EPOLLIN);
+		}
+	}
+	if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	for (round = 0; round < 16; round++) {
+		n = read(c->fd, buf, sizeof(buf));
+		if (n == 0) {
+			peer_close(e, p, "TCP connection closed by the client");
+			return;
+		}
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				break;
+			peer_close(e, p, "TCP connection failed");
+			return;
+		}
+		r = tcp_conn_feed(c, buf, (size_t)n, tcp_packet, &x);
+		if (r != 0) {
+			log_rl_msg(&e->rl_stranger, now, LL_INFO, "peer %u %s: closing TCP connection: "
+			    "%s", p->id, p->sa_str, err_str(r));
+			peer_close(e, p, "malformed TCP stream");
+			return;
+		}
+		if ((size_t)n < sizeof(buf))
+			break;
+	}
+	peer_settle(e, p, now);
+}
+
+static void
+tcp_blocked(void *arg, struct tcp_conn *c, int r)
+{
+	struct engine *e = arg;
+	struct peer *p = c->peer;
+
+	if (r == ERR_AGAIN) {
+		if (!c->want_write) {
+			c->want_write = true;
+			ev_io_mod(&e->loop, &c->io, EPOLLIN | EPOLLOUT);
+		}
+		return;
+	}
+	/* Closing here would free c under the flush loop; let the timer do it. */
+	session_close(p, evloop_now(&e->loop), "TCP connection failed");
+	peer_schedule(e, p);
+}
+
+static void
+accept_cb(struct ev_io *io, uint32_t revents, uint64_t now)
+{
+	struct engine *e = container_of(io, struct engine, listen_io);
+	struct sockaddr_storage ss;
+	struct tcp_conn *c;
+	struct peer *p;
+	socklen_t sl;
+	unsigned i;
+	int fd, one = 1;
+
+	(void)revents;
+	for (i = 0; i < 64; i++) {
+		sl = sizeof(ss);
+		fd = accept4(e->listen_fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		if (e->stopping || !half_open_allowed(e, (struct sockaddr *)&ss, sl)) {
+			e->stats.half_open_refused++;
+			log_rl_msg(&e->rl_stranger, now, LL_INFO, "refusing a TCP connection: %u "
+			    "handshakes in progress (max-half-open %u, %u per source)", e->n_half_open,
+			    e->conf->max_half_open, e->conf->max_half_open_src);
+			close(fd);
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		p = peer_new();
+		c = calloc(1, sizeof(*c));
+		if (p == NULL || c == NULL) {
+			free(c);
+			peer_free(p);
+			close(fd);
+			continue;
+		}
+		tcp_conn_init(c, fd);
+		c->peer = p;
+		p->tcp = c;
+		p->owner = e;
+		peer_set_remote(p, (struct sockaddr *)&ss, sl);
+		ev_timer_init(&p->timer, peer_timer_cb);
+		if (peer_table_add(&e->peers, p) != 0 ||
+		    ev_io_add(&e->loop, &c->io, fd, EPOLLIN, tcp_io_cb) != 0) {
+			peer_table_del(&e->peers, p);
+			tcp_conn_free(c);
+			free(c);
+			p->tcp = NULL;
+			peer_free(p);
+			continue;
+		}
+		p->cid = e->next_cid++;
+		p->last_rx = now;
+		/* a connection that never sends its reset is dropped like any
+		 * handshake that does not finish (P4) */
+		p->close_at = now + MTIME_SEC(e->conf->hand_window);
+		snprintf(p->close_reason, sizeof(p->close_reason), "no handshake on the TCP connection");
+		p->ho_idx = (int)e->n_half_open;
+		e->half_open[e->n_half_open++] = p;
+		peer_schedule(e, p);
+		log_debug("peer %u %s: TCP connection accepted", p->id, p->sa_str);
 	}
 }
 
@@ -815,6 +1016,51 @@ setup_udp(struct engine *e)
 }
 
 static int
+setup_tcp(struct engine *e)
+{
+	const struct server_conf *c = e->conf;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int one = 1, zero = 0;
+	char where[SOCKADDR_STR_MAX];
+
+	memset(&ss, 0, sizeof(ss));
+	if (c->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(c->port);
+		if (c->has_local)
+			memcpy(&s6->sin6_addr, c->local.b, 16);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(c->port);
+		if (c->has_local)
+			memcpy(&s4->sin_addr, c->local.b, 4);
+		sl = sizeof(*s4);
+	}
+	e->listen_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (e->listen_fd < 0) {
+		log_warn("socket");
+		return ERR_SYS;
+	}
+	if (ss.ss_family == AF_INET6)
+		setsockopt(e->listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	setsockopt(e->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sockaddr_format((struct sockaddr *)&ss, sl, where, sizeof(where));
+	if (bind(e->listen_fd, (struct sockaddr *)&ss, sl) != 0 || listen(e->listen_fd, 128) != 0) {
+		log_warn("cannot listen on TCP %s", where);
+		return ERR_SYS;
+	}
+	log_info("TCP%s link local (bound): %s, listening", ss.ss_family == AF_INET6 ? "v6" : "v4",
+	    where);
+	return 0;
+}
+
+static int
 setup_signals(struct engine *e)
 {
 	sigset_t set;
@@ -873,7 +1119,7 @@ engine_new(struct server_conf *conf, struct engine **out)
 		return ERR_NOMEM;
 	*out = e;
 	e->conf = conf;
-	e->udp_fd = e->tun_fd = e->sig_fd = -1;
+	e->udp_fd = e->tun_fd = e->sig_fd = e->listen_fd = -1;
 	e->next_cid = 0;
 	log_rl_init(&e->rl_stranger, 10, 2);
 	log_rl_init(&e->rl_data, 10, 2);
@@ -912,9 +1158,11 @@ engine_new(struct server_conf *conf, struct engine **out)
 	}
 	if ((r = setup_tun(e)) != 0)
 		return r;
-	if ((r = setup_udp(e)) != 0)
+	if ((r = conf->tcp ? setup_tcp(e) : setup_udp(e)) != 0)
 		return r;
 	dp_batch_init(e->tx, e->udp_fd);
+	e->tx->tcp_blocked = tcp_blocked;
+	e->tx->tcp_arg = e;
 	for (i = 0; i < DP_BATCH; i++) {
 		e->rx_iov[i].iov_base = e->rx_buf[i];
 		e->rx_iov[i].iov_len = DP_BUF;
@@ -932,7 +1180,11 @@ engine_new(struct server_conf *conf, struct engine **out)
 	e->senv.authorize = env_authorize;
 	e->senv.keys_ready = env_keys_ready;
 
-	if ((r = ev_io_add(&e->loop, &e->udp_io, e->udp_fd, EPOLLIN, udp_cb)) != 0 ||
+	if (conf->tcp)
+		r = ev_io_add(&e->loop, &e->listen_io, e->listen_fd, EPOLLIN, accept_cb);
+	else
+		r = ev_io_add(&e->loop, &e->udp_io, e->udp_fd, EPOLLIN, udp_cb);
+	if (r != 0 ||
 	    (r = ev_io_add(&e->loop, &e->tun_io, e->tun_fd, EPOLLIN, tun_cb)) != 0 ||
 	    (r = ev_io_add(&e->loop, &e->sig_io, e->sig_fd, EPOLLIN, sig_cb)) != 0)
 		return r;
@@ -986,6 +1238,8 @@ engine_free(struct engine *e)
 	peer_table_free(&e->peers);
 	if (e->udp_fd >= 0)
 		close(e->udp_fd);
+	if (e->listen_fd >= 0)
+		close(e->listen_fd);
 	/* Closing the only fd of a non-persistent TUN removes the device. */
 	if (e->tun_fd >= 0) {
 		close(e->tun_fd);

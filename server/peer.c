@@ -180,7 +180,8 @@ peer_table_add(struct peer_table *t, struct peer *p)
 			p->id = i;
 			t->by_id[i] = p;
 			t->count++;
-			hash_insert(t, p);
+			if (p->tcp == NULL)
+				hash_insert(t, p);
 			return 0;
 		}
 	}
@@ -193,7 +194,8 @@ peer_table_del(struct peer_table *t, struct peer *p)
 	if (p->id < t->max && t->by_id[p->id] == p) {
 		t->by_id[p->id] = NULL;
 		t->count--;
-		hash_remove(t, p);
+		if (p->tcp == NULL)
+			hash_remove(t, p);
 	}
 }
 

@@ -74,12 +74,15 @@ struct peer_local {
 	struct in6_pktinfo v6;
 };
 
+struct tcp_conn;
+
 struct peer {
 	uint32_t id;                      /* peer-id: index into the id table */
 	uint64_t cid;                     /* management client id, never reused */
 	enum peer_state state;
 	struct sockaddr_storage sa;       /* outer address of the client */
 	struct peer_local local;          /* our address it sends to */
+	struct tcp_conn *tcp;             /* TCP clients: their connection (not in the address hash) */
 	socklen_t salen;
 	char sa_str[SOCKADDR_STR_MAX];
 	uint8_t ssid[SESSION_ID_LEN];     /* ours (the cookie) */
@@ -105,7 +108,8 @@ struct peer {
 	uint64_t connected_at;            /* wall seconds, for status */
 	uint64_t push_sent_at;            /* monotonic µs; 0 = never */
 	uint64_t last_rx, last_tx;        /* any authenticated packet in / out */
-	uint64_t close_at;                /* MTIME_NEVER unless closing */
+	uint64_t close_at;                /* deadline: the peer is closed then */
+	bool closing;                     /* closed on purpose: may go as soon as all is acked */
 	char close_reason[96];
 
 	uint64_t bytes_in, bytes_out;     /* outer bytes, like 2.6's status */
@@ -142,7 +146,8 @@ struct peer_table {
 
 int peer_table_init(struct peer_table *t, uint32_t max_clients);
 void peer_table_free(struct peer_table *t);   /* does not free peers */
-/* Assign the lowest free peer-id and index by id and address. ERR_FULL at max_clients. */
+/* Assign the lowest free peer-id and index by id, and by address unless
+ * p->tcp is set (a TCP client is found through its connection). ERR_FULL. */
 int peer_table_add(struct peer_table *t, struct peer *p);
 void peer_table_del(struct peer_table *t, struct peer *p);
 struct peer *peer_by_id(const struct peer_table *t, uint32_t id);

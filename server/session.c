@@ -47,6 +47,7 @@ static void ks_flush(const struct session_env *env, struct peer *p, struct keyst
 void
 session_close(struct peer *p, uint64_t at, const char *reason)
 {
+	p->closing = true;
 	if (at >= p->close_at)
 		return;
 	p->close_at = at;
@@ -96,6 +97,29 @@ session_start(const struct session_env *env, struct peer *p, uint64_t now)
 	rel_skip_initial(&p->ks[0].rel);
 	p->last_key_id = 0;
 	p->last_rx = now;
+	return 0;
+}
+
+int
+session_start_tcp(const struct session_env *env, struct peer *p, const struct ctl_pkt *reset,
+		  uint64_t now)
+{
+	uint32_t msgid;
+	int r;
+
+	if (RAND_bytes(p->ssid, SESSION_ID_LEN) != 1)
+		return ERR_CRYPTO;
+	p->ssid[0] |= 1;   /* never all zeros */
+	memcpy(p->csid, reset->sid, SESSION_ID_LEN);
+	r = ks_init(env, &p->ks[0], 0, now);
+	if (r != 0)
+		return r;
+	r = rel_tx_queue(&p->ks[0].rel, P_CONTROL_HARD_RESET_SERVER_V2, NULL, 0, now, &msgid);
+	if (r != 0)
+		return r;
+	p->last_key_id = 0;
+	p->last_rx = now;
+	session_rx(env, p, reset, now);
 	return 0;
 }
 
@@ -225,9 +249,14 @@ derive_keys(const struct session_env *env, struct peer *p, struct keystate *ks,
 static void
 options_string(const struct session_env *env, const struct peer *p, char *out, size_t cap)
 {
+	bool v6 = p->sa.ss_family == AF_INET6;
+
+	/* Informational in 2.6 (doc §6.3); link-mtu as 2.6 computes it for its
+	 * default cipher, +2 for TCP's length prefix. */
 	snprintf(out, cap, "V4,dev-type tun,link-mtu %u,tun-mtu %u,proto %s,auth SHA1,"
-	    "keysize 128,key-method 2,tls-server", env->conf->tun_mtu + 41, env->conf->tun_mtu,
-	    p->sa.ss_family == AF_INET6 ? "UDPv6" : "UDPv4");
+	    "keysize 128,key-method 2,tls-server",
+	    env->conf->tun_mtu + (p->tcp != NULL ? 43 : 41), env->conf->tun_mtu,
+	    p->tcp != NULL ? (v6 ? "TCPv6_SERVER" : "TCPv4_SERVER") : (v6 ? "UDPv6" : "UDPv4"));
 }
 
 /* The client's key-method-2 message has been parsed: authenticate (first key

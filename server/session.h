@@ -43,6 +43,11 @@ struct session_env {
 /* Key state 0 for a peer admitted through the cookie (doc §4.1): our reset
  * counts as sent and acked, the client's as received. */
 int session_start(const struct session_env *env, struct peer *p, uint64_t now);
+/* Key state 0 for a TCP client (doc §4.1: no stateless step): `reset` is
+ * its HARD_RESET_CLIENT_V2; we pick a random session id and answer with our
+ * own reset through the reliability layer. */
+int session_start_tcp(const struct session_env *env, struct peer *p, const struct ctl_pkt *reset,
+		      uint64_t now);
 /* A control packet from p's address whose session id is p's. */
 void session_rx(const struct session_env *env, struct peer *p, const struct ctl_pkt *pkt,
 		uint64_t now);
@@ -55,7 +60,8 @@ int session_send_text(const struct session_env *env, struct peer *p, const char 
 		      uint64_t now);
 /* Everything we sent has been acknowledged (graceful close can finish). */
 bool session_all_acked(const struct peer *p);
-/* Mark p for closing at `at` with a reason for the log. Earliest wins. */
+/* Close p on purpose: at `at` at the latest, sooner once everything sent
+ * has been acknowledged. Earliest deadline wins; the reason goes to the log. */
 void session_close(struct peer *p, uint64_t at, const char *reason);
 
 #endif

@@ -1,5 +1,7 @@
 #!/bin/sh
-# first_light.sh - a stock OpenVPN 2.6 client connects to ovpn-endpoint.
+# first_light.sh [udp|tcp|udp6|tcp6] - a stock OpenVPN 2.6 client connects to
+# ovpn-endpoint over the given outer transport (default udp; the 6 variants
+# use IPv6 between the namespaces, 2001:db8:1::/64 and 2001:db8:2::/64).
 #
 #   client1 ns (192.0.2.2) ---veth--- endpoint ns (192.0.2.1, 198.51.100.1) ---veth--- client2 ns (198.51.100.2)
 #
@@ -9,12 +11,23 @@
 # clients (RESTART), exits 0 and leaves no TUN device behind.
 . "$(dirname "$0")/lib.sh"
 
+MODE=${1:-udp}
+case $MODE in
+udp) SPROTO=udp; CPROTO=udp; R1=192.0.2.1; R2=198.51.100.1 ;;
+tcp) SPROTO=tcp-server; CPROTO=tcp-client; R1=192.0.2.1; R2=198.51.100.1 ;;
+udp6) SPROTO=udp6; CPROTO=udp6; R1=2001:db8:1::1; R2=2001:db8:2::1 ;;
+tcp6) SPROTO=tcp6-server; CPROTO=tcp6-client; R1=2001:db8:1::1; R2=2001:db8:2::1 ;;
+*) echo "usage: $0 [udp|tcp|udp6|tcp6]" >&2; exit 2 ;;
+esac
+
 t_setup
 t_ns srv; SRV=$T_LAST_NS
 t_ns c1; C1=$T_LAST_NS
 t_ns c2; C2=$T_LAST_NS
 t_link "$SRV" 192.0.2.1/24 "$C1" 192.0.2.2/24
 t_link "$SRV" 198.51.100.1/24 "$C2" 198.51.100.2/24
+t_link6 "$SRV" 2001:db8:1::1/64 "$C1" 2001:db8:1::2/64
+t_link6 "$SRV" 2001:db8:2::1/64 "$C2" 2001:db8:2::2/64
 t_pki "$T_DIR/pki"
 P="$T_DIR/pki"
 
@@ -22,7 +35,7 @@ P="$T_DIR/pki"
 {
 	echo "# first light"
 	echo "port 1194"
-	echo "proto udp"
+	echo "proto $SPROTO"
 	echo "dev tun"
 	echo "topology subnet"
 	echo "server 10.8.0.0 255.255.255.0"
@@ -41,7 +54,7 @@ client_conf() { # NAME REMOTE
 	cat <<EOC
 client
 dev tun
-proto udp
+proto $CPROTO
 remote $2 1194
 nobind
 ca $P/ca.crt
@@ -52,14 +65,14 @@ verb 3
 connect-retry 1
 EOC
 }
-client_conf client1 192.0.2.1 >"$T_DIR/client1.conf"
-client_conf client2 198.51.100.1 >"$T_DIR/client2.conf"
+client_conf client1 "$R1" >"$T_DIR/client1.conf"
+client_conf client2 "$R2" >"$T_DIR/client2.conf"
 
 t_bg "$SRV" "$T_DIR/server.log" "$ENDPOINT" --config "$T_DIR/server.conf"
 SPID=$T_LAST_PID
 t_wait_log "$T_DIR/server.log" "Initialization Sequence Completed" 10 "$SPID" ||
 	t_fail "endpoint did not start"
-t_pass "endpoint started"
+t_pass "endpoint started ($MODE)"
 
 start=$(t_ms)
 t_bg "$C1" "$T_DIR/client1.log" openvpn --config "$T_DIR/client1.conf"

@@ -101,6 +101,19 @@ t_link() {
 	ip -n "$b" link set "${n}b" up
 }
 
+# t_link6 NS_A ADDR_A NS_B ADDR_B: a second veth pair for IPv6, with no
+# duplicate address detection (addresses usable at once, no waiting).
+t_link6() {
+	local a="$1" aa="$2" b="$3" ba="$4" n
+	T_NLINK=$((T_NLINK + 1))
+	n="${T_TAG}l$T_NLINK"
+	ip link add "${n}a" netns "$a" type veth peer name "${n}b" netns "$b" || t_fail "veth"
+	ip -n "$a" link set "${n}a" up
+	ip -n "$b" link set "${n}b" up
+	ip -n "$a" -6 addr add "$aa" dev "${n}a" nodad
+	ip -n "$b" -6 addr add "$ba" dev "${n}b" nodad
+}
+
 # t_bg NS LOG CMD...: start CMD in namespace NS in the background; sets T_LAST_PID.
 t_bg() {
 	local ns="$1" log="$2"
@@ -272,4 +285,19 @@ t_ping_result() {
 	T_SENT=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$1")
 	T_RECV=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$1")
 	[ -n "$T_SENT" ] && [ -n "$T_RECV" ] || t_fail "no ping summary in $1"
+}
+
+# t_wait_count FILE REGEX N SECONDS [PID]: wait until at least N lines match.
+t_wait_count() {
+	local f="$1" re="$2" n="$3" secs="$4" pid="${5:-}" end
+	end=$(( $(date +%s) + secs ))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		[ "$(t_count "$f" "$re")" -ge "$n" ] && return 0
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			[ "$(t_count "$f" "$re")" -ge "$n" ] && return 0
+			return 2
+		fi
+		sleep 0.05
+	done
+	return 1
 }

@@ -392,7 +392,7 @@ test_errors(void **state)
 	expect_err("verify-client-cert optional\n",
 	    "x.conf:14: verify-client-cert: 'optional' is not supported yet (only 'require')");
 	expect_err("topology p2p\n", "x.conf:14: topology: 'p2p' is not supported yet, use topology subnet");
-	expect_err("proto tcp\n", "x.conf:14: proto: 'tcp' is not supported yet (use udp, udp4 or udp6)");
+	expect_err("proto tcp4-client\n", "x.conf:14: proto: 'tcp4-client' is for clients; a server uses tcp-server");
 	expect_err("proto sctp\n", "x.conf:14: proto: unknown protocol 'sctp'");
 	expect_err("dev-type tap\n", "x.conf:14: dev-type: 'tap' is not supported yet (only tun)");
 	expect_err("dev a/b\n", "x.conf:14: dev: 'a/b' is not a valid interface name");
