@@ -65,6 +65,8 @@ set_defaults(struct server_conf *c)
 		snprintf(c->data_ciphers[i], sizeof(c->data_ciphers[i]), "%s", def_ciphers[i]);
 	c->n_data_ciphers = (unsigned)i;
 	c->max_clients = 1024;
+	c->key_direction = -1;
+	snprintf(c->auth, sizeof(c->auth), "SHA1");
 	c->max_half_open = 256;
 	c->max_half_open_src = 5;
 	c->tun_mtu = 1500;
@@ -209,29 +211,8 @@ load_blob(struct cs_ctx *x, const struct conf_line *l, struct conf_blob *b, stru
 	return 0;
 }
 
-static int
-h_ca(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
-{
-	struct cs_ctx *x = ctx;
 
-	return load_blob(x, l, &x->c->ca, err);
-}
 
-static int
-h_cert(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
-{
-	struct cs_ctx *x = ctx;
-
-	return load_blob(x, l, &x->c->cert, err);
-}
-
-static int
-h_key(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
-{
-	struct cs_ctx *x = ctx;
-
-	return load_blob(x, l, &x->c->key, err);
-}
 
 static int
 h_dh(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
@@ -264,22 +245,162 @@ print_blob(FILE *f, const char *name, const struct conf_blob *b)
 	fputc('\n', f);
 }
 
-static void
-p_ca(FILE *f, const struct conf_directive *dir, const void *o)
+
+
+
+static int
+h_blob(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
-	print_blob(f, "ca", &((const struct server_conf *)o)->ca);
+	struct cs_ctx *x = ctx;
+
+	return load_blob(x, l, (struct conf_blob *)(void *)((char *)x->c + dir->off), err);
 }
 
 static void
-p_cert(FILE *f, const struct conf_directive *dir, const void *o)
+p_blob(FILE *f, const struct conf_directive *dir, const void *o)
 {
-	print_blob(f, "cert", &((const struct server_conf *)o)->cert);
+	print_blob(f, dir->name, (const struct conf_blob *)(const void *)((const char *)o + dir->off));
+}
+
+/* tls-auth FILE [0|1], tls-crypt FILE: an "OpenVPN Static key V1" file. */
+static int
+load_static_key(struct cs_ctx *x, const struct conf_line *l, struct conf_blob *b,
+		struct keyfile_static *k, struct conf_err *err)
+{
+	int r;
+
+	if ((r = load_blob(x, l, b, err)) != 0)
+		return r;
+	if (keyfile_parse_static(b->data, b->len, k) != 0) {
+		blob_free(b);
+		return conf_errf(err, l, "%s: not an OpenVPN static key (256 bytes of hex between "
+		    "'-----BEGIN OpenVPN Static key V1-----' and its END line)", l->argv[0]);
+	}
+	return 0;
+}
+
+static int
+h_tls_auth(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
+{
+	struct cs_ctx *x = ctx;
+	struct server_conf *c = x->c;
+	int r;
+
+	if (!l->is_inline && l->argc == 3) {
+		if (strcmp(l->argv[2], "0") != 0 && strcmp(l->argv[2], "1") != 0)
+			return conf_errf(err, l, "tls-auth: key direction '%s' must be 0 or 1", l->argv[2]);
+		c->key_direction = l->argv[2][0] - '0';
+	}
+	if ((r = load_static_key(x, l, &c->tls_auth, &c->tls_auth_key, err)) != 0)
+		return r;
+	c->has_tls_auth = true;
+	return 0;
 }
 
 static void
-p_key(FILE *f, const struct conf_directive *dir, const void *o)
+p_tls_auth(FILE *f, const struct conf_directive *dir, const void *o)
 {
-	print_blob(f, "key", &((const struct server_conf *)o)->key);
+	print_blob(f, dir->name, &((const struct server_conf *)o)->tls_auth);
+}
+
+static int
+h_tls_crypt(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
+{
+	struct cs_ctx *x = ctx;
+	int r;
+
+	if ((r = load_static_key(x, l, &x->c->tls_crypt, &x->c->tls_crypt_key, err)) != 0)
+		return r;
+	x->c->has_tls_crypt = true;
+	return 0;
+}
+
+static int
+h_tls_crypt_v2(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+	       struct conf_err *err)
+{
+	struct cs_ctx *x = ctx;
+	struct server_conf *c = x->c;
+	int r;
+
+	if (!l->is_inline && l->argc == 3) {
+		if (strcmp(l->argv[2], "force-cookie") == 0)
+			c->tls_crypt_v2_force_cookie = true;
+		else if (strcmp(l->argv[2], "allow-noncookie") == 0)
+			c->tls_crypt_v2_force_cookie = false;
+		else
+			return conf_errf(err, l, "tls-crypt-v2: '%s' must be force-cookie or "
+			    "allow-noncookie", l->argv[2]);
+	}
+	if ((r = load_blob(x, l, &c->tls_crypt_v2, err)) != 0)
+		return r;
+	if (keyfile_parse_v2_server(c->tls_crypt_v2.data, c->tls_crypt_v2.len, &c->tls_crypt_v2_key) != 0) {
+		blob_free(&c->tls_crypt_v2);
+		return conf_errf(err, l, "tls-crypt-v2: not an OpenVPN tls-crypt-v2 server key "
+		    "(make one with 'openvpn --genkey tls-crypt-v2-server')");
+	}
+	c->has_tls_crypt_v2 = true;
+	return 0;
+}
+
+static void
+p_tls_crypt_v2(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (!c->has_tls_crypt_v2)
+		return;
+	if (c->tls_crypt_v2.is_inline) {
+		/* 2.6 takes no mode argument on the inline form */
+		print_blob(f, dir->name, &c->tls_crypt_v2);
+		return;
+	}
+	fprintf(f, "%s ", dir->name);
+	conf_print_token(f, c->tls_crypt_v2.path);
+	fprintf(f, "%s\n", c->tls_crypt_v2_force_cookie ? " force-cookie" : "");
+}
+
+static int
+h_key_direction(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+		struct conf_err *err)
+{
+	if (strcmp(l->argv[1], "0") != 0 && strcmp(l->argv[1], "1") != 0)
+		return conf_errf(err, l, "key-direction: '%s' must be 0 or 1", l->argv[1]);
+	((struct cs_ctx *)ctx)->c->key_direction = l->argv[1][0] - '0';
+	return 0;
+}
+
+static void
+p_key_direction(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (c->key_direction >= 0)
+		fprintf(f, "key-direction %d\n", c->key_direction);
+}
+
+/* --auth: the tls-auth HMAC digest (AEAD data channels ignore it). */
+static int
+h_auth(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
+{
+	static const char *const ok[] = { "SHA1", "SHA224", "SHA256", "SHA384", "SHA512" };
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		if (strcasecmp(l->argv[1], ok[i]) == 0) {
+			snprintf(c->auth, sizeof(c->auth), "%s", ok[i]);
+			return 0;
+		}
+	}
+	return conf_errf(err, l, "auth: '%s' is not supported (SHA1, SHA224, SHA256, SHA384, SHA512)",
+	    l->argv[1]);
+}
+
+static void
+p_auth(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	fprintf(f, "auth %s\n", ((const struct server_conf *)o)->auth);
 }
 
 static void
@@ -902,15 +1023,16 @@ p_u32(FILE *f, const struct conf_directive *dir, const void *o)
 	fprintf(f, "%s %u\n", dir->name, *(const uint32_t *)(const void *)((const char *)o + dir->off));
 }
 
+#define BLOB(field) h_blob, p_blob, offsetof(struct server_conf, field), 0, 0
 #define FLAG(field) h_flag, p_flag, offsetof(struct server_conf, field), 0, 0
 /* 2.6's ranges where it has one; tun-mtu's ceiling keeps packet buffers fixed;
  * max-clients stays below the 24-bit peer-id "none" value. */
 #define U32(field, lo, hi) h_u32, p_u32, offsetof(struct server_conf, field), lo, hi
 
 static const struct conf_directive table[] = {
-	{ "auth",                  0, ANY, S | C,     false, h_unsupported, NULL },
-	{ "ca",                    1, 1,   S | C,     true,  h_ca, p_ca },
-	{ "cert",                  1, 1,   S | C,     true,  h_cert, p_cert },
+	{ "auth",                  1, 1,   S | C,     false, h_auth, p_auth },
+	{ "ca",                    1, 1,   S | C,     true,  BLOB(ca) },
+	{ "cert",                  1, 1,   S | C,     true,  BLOB(cert) },
 	{ "cipher",                0, ANY, S | C | P, false, h_unsupported, NULL },
 	{ "client-config-dir",     0, ANY, S,         false, h_unsupported, NULL },
 	{ "client-to-client",      0, ANY, S,         false, h_unsupported, NULL },
@@ -930,7 +1052,8 @@ static const struct conf_directive table[] = {
 	{ "hand-window",           1, 1,   S | C,     false, U32(hand_window, 1, 86400) },
 	{ "ifconfig-pool-persist", 0, ANY, S,         false, h_unsupported, NULL },
 	{ "keepalive",             2, 2,   S | C,     false, h_keepalive, p_keepalive },
-	{ "key",                   1, 1,   S | C,     true,  h_key, p_key },
+	{ "key",                   1, 1,   S | C,     true,  BLOB(key) },
+	{ "key-direction",         1, 1,   S | C,     false, h_key_direction, p_key_direction },
 	{ "local",                 1, 1,   S | C,     false, h_local, p_local },
 	{ "log",                   0, ANY, S | C,     false, h_unsupported, NULL },
 	{ "log-append",            0, ANY, S | C,     false, h_unsupported, NULL },
@@ -950,9 +1073,10 @@ static const struct conf_directive table[] = {
 	{ "server",                2, 3,   S,         false, h_server, p_server },
 	{ "server-ipv6",           0, ANY, S,         false, h_unsupported, NULL },
 	{ "status",                0, ANY, S | C,     false, h_unsupported, NULL },
-	{ "tls-auth",              0, ANY, S | C,     true,  h_unsupported, NULL },
-	{ "tls-crypt",             0, ANY, S | C,     true,  h_unsupported, NULL },
-	{ "tls-crypt-v2",          0, ANY, S | C,     true,  h_unsupported, NULL },
+	{ "tls-auth",              1, 2,   S | C,     true,  h_tls_auth, p_tls_auth },
+	{ "tls-crypt",             1, 1,   S | C,     true,  h_tls_crypt, p_blob,
+	                                                      offsetof(struct server_conf, tls_crypt) },
+	{ "tls-crypt-v2",          1, 2,   S,         true,  h_tls_crypt_v2, p_tls_crypt_v2 },
 	{ "tls-server",            0, 0,   S,         false, FLAG(tls_server) },
 	{ "tls-timeout",           1, 1,   S | C,     false, U32(tls_timeout, 1, 3600) },
 	{ "tls-version-min",       1, 2,   S | C,     false, h_tls_version_min, p_tls_version_min },
@@ -1013,6 +1137,10 @@ check_whole(struct cs_ctx *x, struct conf_err *err)
 		return conf_errf_file(err, f, "'local' is an %s address but 'proto %s' is %s-only",
 		    c->local.family == AF_INET ? "IPv4" : "IPv6", c->proto,
 		    c->family == AF_INET ? "IPv4" : "IPv6");
+
+	if (c->has_tls_auth && c->has_tls_crypt)
+		return conf_errf_file(err, f, "'tls-auth' and 'tls-crypt' cannot be used together "
+		    "(OpenVPN 2.6 refuses this too)");
 
 	/* A handshake that can never retransmit inside its window is a config bug. */
 	if (c->tls_timeout >= c->hand_window)
@@ -1092,6 +1220,12 @@ conf_server_free(struct server_conf *c)
 	blob_free(&c->cert);
 	blob_free(&c->key);
 	blob_free(&c->dh);
+	blob_free(&c->tls_auth);
+	blob_free(&c->tls_crypt);
+	blob_free(&c->tls_crypt_v2);
+	keyfile_wipe(&c->tls_auth_key, sizeof(c->tls_auth_key));
+	keyfile_wipe(&c->tls_crypt_key, sizeof(c->tls_crypt_key));
+	keyfile_wipe(&c->tls_crypt_v2_key, sizeof(c->tls_crypt_v2_key));
 	for (i = 0; i < c->n_push; i++)
 		free(c->push[i]);
 	free(c->push);

@@ -29,6 +29,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "keyfile.h"
 
 enum {
 	CONF_CIPHER_NAME_MAX = 24,   /* "CHACHA20-POLY1305" + NUL fits */
@@ -68,6 +69,14 @@ struct server_conf {
 	struct prefix server_net;        /* from `server` (required): IPv4, /16../29, host bits 0 */
 	bool server_nopool;
 	struct conf_blob ca, cert, key, dh; bool dh_none;
+	/* control-channel protection (doc §5) */
+	struct conf_blob tls_auth, tls_crypt, tls_crypt_v2;
+	bool has_tls_auth, has_tls_crypt, has_tls_crypt_v2;
+	struct keyfile_static tls_auth_key, tls_crypt_key;
+	struct keyfile_v2_server tls_crypt_v2_key;
+	bool tls_crypt_v2_force_cookie;  /* refuse 2.5 clients that cannot do the cookie */
+	int key_direction;               /* -1: bidirectional (none given), else 0 or 1 */
+	char auth[8];                    /* tls-auth HMAC digest, "SHA1" */
 	uint32_t keepalive_ping, keepalive_restart;  /* as written; 0 = none */
 	uint32_t verb;                   /* 1 */
 	char data_ciphers[CONF_MAX_DATA_CIPHERS][CONF_CIPHER_NAME_MAX]; unsigned n_data_ciphers;

@@ -48,6 +48,7 @@
 #include "session.h"
 #include "srclimit.h"
 #include "tcp.h"
+#include "tlswrap.h"
 #include "tls.h"
 #include "tun.h"
 #include "wire.h"
@@ -77,6 +78,8 @@ struct engine {
 	struct tls_ctx *tls;
 	struct cookie_key cookie;
 	bool cookie_ready;
+	struct tlswrap srv_wrap;         /* tls-auth / tls-crypt key for the stateless path */
+	bool has_srv_wrap;
 	struct pool pool;
 	struct peer_table peers;
 	struct peer **by_vaddr;          /* pool index -> peer */
@@ -253,8 +256,16 @@ static void
 env_send(void *owner, struct peer *p, const uint8_t *pkt, size_t len)
 {
 	struct engine *e = owner;
+	uint8_t out[CTL_PKT_MAX + 128];
+	struct wbuf w;
 
-	dp_send_raw(e->tx, p, pkt, len);
+	if (p->wrap.mode == TLSWRAP_NONE) {
+		dp_send_raw(e->tx, p, pkt, len);
+		return;
+	}
+	wbuf_init(&w, out, sizeof(out));
+	if (tlswrap_wrap(&p->wrap, pkt, len, mtime_wall_sec(), &w) == 0)
+		dp_send_raw(e->tx, p, out, w.len);
 }
 
 static void
@@ -379,14 +390,19 @@ now_sec(uint64_t now)
 	return now / MTIME_US_PER_SEC;
 }
 
+/* The stateless answer to a conforming reset (doc §4.3): our reset acking
+ * theirs, with the cookie as our session id, wrapped like everything else
+ * (replay id 1) and, for tls-crypt-v2 clients that can do it, the
+ * early-negotiation flag asking them to resend their WKc (doc §4.4).
+ * Nothing is stored (P1) and it is never retransmitted (P2). */
 static void
-stateless_reset_reply(struct engine *e, const struct ctl_pkt *pkt, const struct sockaddr *sa,
-		      socklen_t salen, const struct peer_local *local, uint64_t now)
+stateless_reset_reply(struct engine *e, const struct ctl_pkt *pkt, const struct tlswrap *wrap,
+		      bool resend_wkc, const struct sockaddr *sa, socklen_t salen,
+		      const struct peer_local *local, uint64_t now)
 {
-	uint8_t out[64], ssid[SESSION_ID_LEN];
+	uint8_t plain[64], tlv[8], out[160], ssid[SESSION_ID_LEN];
 	uint32_t ack0 = 0;
-	struct wbuf w;
-
+	struct wbuf w, t;
 	struct addr src;
 	uint16_t port;
 
@@ -398,12 +414,24 @@ stateless_reset_reply(struct engine *e, const struct ctl_pkt *pkt, const struct 
 	if (cookie_make(&e->cookie, cookie_slot(now_sec(now), e->conf->hand_window), sa, salen,
 	    pkt->sid, ssid) != 0)
 		return;
-	wbuf_init(&w, out, sizeof(out));
-	if (wire_build_ctl(&w, P_CONTROL_HARD_RESET_SERVER_V2, 0, ssid, &ack0, 1, pkt->sid, 0,
-	    NULL, 0) != 0)
+	wbuf_init(&t, tlv, sizeof(tlv));
+	if (resend_wkc && wire_build_early_neg(&t, EARLY_NEG_FLAG_RESEND_WKC) != 0)
 		return;
+	wbuf_init(&w, plain, sizeof(plain));
+	if (wire_build_ctl(&w, P_CONTROL_HARD_RESET_SERVER_V2, 0, ssid, &ack0, 1, pkt->sid, 0,
+	    tlv, t.len) != 0)
+		return;
+	if (wrap != NULL) {
+		struct wbuf o;
+
+		wbuf_init(&o, out, sizeof(out));
+		if (tlswrap_wrap_stateless(wrap, plain, w.len, mtime_wall_sec(), &o) != 0)
+			return;
+		send_to(e, out, o.len, sa, salen, local);
+	} else {
+		send_to(e, plain, w.len, sa, salen, local);
+	}
 	e->stats.stateless_replies++;
-	send_to(e, out, w.len, sa, salen, local);
 }
 
 /* A packet that may complete the 3-way handshake: it must echo our cookie,
@@ -417,7 +445,8 @@ completes_handshake(struct engine *e, const struct ctl_pkt *pkt, const struct so
 
 	if (pkt->key_id != 0 || !pkt->has_rsid)
 		return false;
-	if (pkt->opcode != P_CONTROL_V1 && pkt->opcode != P_ACK_V1)
+	if (pkt->opcode != P_CONTROL_V1 && pkt->opcode != P_ACK_V1 &&
+	    pkt->opcode != P_CONTROL_WKC_V1)
 		return false;
 	if (pkt->has_msgid && pkt->msgid != 1)
 		return false;
@@ -433,13 +462,15 @@ completes_handshake(struct engine *e, const struct ctl_pkt *pkt, const struct so
 }
 
 static void
-admit_peer(struct engine *e, const struct ctl_pkt *pkt, const struct sockaddr *sa,
-	   socklen_t salen, const struct peer_local *local, uint64_t now)
+admit_peer(struct engine *e, const struct ctl_pkt *pkt, struct tlswrap *wrap, const uint8_t *raw,
+	   size_t rawlen, bool stateful, const struct sockaddr *sa, socklen_t salen,
+	   const struct peer_local *local, uint64_t now)
 {
 	struct peer *p;
 	int r;
 
 	if (!half_open_allowed(e, sa, salen)) {
+		tlswrap_free(wrap);
 		e->stats.half_open_refused++;
 		log_rl_msg(&e->rl_stranger, now, LL_INFO, "refusing a handshake: %u in progress "
 		    "(max-half-open %u, %u per source)", e->n_half_open, e->conf->max_half_open,
@@ -447,12 +478,32 @@ admit_peer(struct engine *e, const struct ctl_pkt *pkt, const struct sockaddr *s
 		return;
 	}
 	p = peer_new();
-	if (p == NULL)
+	if (p == NULL) {
+		tlswrap_free(wrap);
 		return;
+	}
 	p->owner = e;
 	peer_set_remote(p, sa, salen);
 	p->local = *local;
-	memcpy(p->ssid, pkt->rsid, SESSION_ID_LEN);
+	/* The wrap moves into the peer; committing the packet's replay id now
+	 * (the stateless path only peeked) makes a replay of it fail. */
+	p->wrap = *wrap;
+	memset(wrap, 0, sizeof(*wrap));
+	if (p->wrap.mode != TLSWRAP_NONE) {
+		uint8_t scratch[CTL_PKT_MAX];
+		struct wbuf sw;
+
+		wbuf_init(&sw, scratch, sizeof(scratch));
+		if (tlswrap_unwrap(&p->wrap, raw, rawlen, now, &sw) != 0) {
+			peer_free(p);
+			return;
+		}
+		/* our stateless reply used replay id 1 (doc §4.1) */
+		if (!stateful)
+			tlswrap_set_next_send_id(&p->wrap, 2);
+	}
+	if (!stateful)
+		memcpy(p->ssid, pkt->rsid, SESSION_ID_LEN);
 	memcpy(p->csid, pkt->sid, SESSION_ID_LEN);
 	ev_timer_init(&p->timer, peer_timer_cb);
 	r = peer_table_add(&e->peers, p);
@@ -464,7 +515,7 @@ admit_peer(struct engine *e, const struct ctl_pkt *pkt, const struct sockaddr *s
 		return;
 	}
 	p->cid = e->next_cid++;
-	r = session_start(&e->senv, p, now);
+	r = stateful ? session_start_stateful(&e->senv, p, pkt, now) : session_start(&e->senv, p, now);
 	if (r != 0) {
 		log_warnx("%s: cannot start session: %s", p->sa_str, err_str(r));
 		peer_table_del(&e->peers, p);
@@ -474,57 +525,179 @@ admit_peer(struct engine *e, const struct ctl_pkt *pkt, const struct sockaddr *s
 	p->ho_idx = (int)e->n_half_open;
 	e->half_open[e->n_half_open++] = p;
 	log_debug("peer %u %s: handshake started", p->id, p->sa_str);
-	session_rx(&e->senv, p, pkt, now);
+	if (!stateful)
+		session_rx(&e->senv, p, pkt, now);
 	peer_settle(e, p, now);
+}
+
+/* P5: a wrapped initial packet whose replay time is far from now is an old
+ * capture being replayed; strangers get no answer to it. */
+static bool
+fresh_enough(const struct engine *e, const struct tlswrap *w, const uint8_t *pkt, size_t len)
+{
+	uint32_t id, t;
+	uint64_t wall = mtime_wall_sec();
+
+	if (tlswrap_peek_replay_id(w, pkt, len, &id, &t) != 0)
+		return false;
+	return (uint64_t)t + e->conf->hand_window >= wall && t <= wall + e->conf->hand_window;
+}
+
+/* Unwrap (without recording anything) and parse a stranger's packet. */
+static bool
+stranger_parse(struct engine *e, const struct tlswrap *w, const uint8_t *data, size_t len,
+	       uint8_t *plain, size_t cap, struct ctl_pkt *pkt, uint64_t now)
+{
+	struct wbuf pw;
+
+	if (w == NULL)
+		return wire_parse_ctl(data, len, pkt) == 0;
+	if (!fresh_enough(e, w, data, len))
+		return false;
+	wbuf_init(&pw, plain, cap);
+	if (tlswrap_unwrap_peek(w, data, len, now, &pw) != 0)
+		return false;
+	return wire_parse_ctl(plain, pw.len, pkt) == 0;
+}
+
+static int
+peer_wrap_init(struct engine *e, struct tlswrap *w)
+{
+	const struct server_conf *c = e->conf;
+	int r;
+
+	if (c->has_tls_auth)
+		r = tlswrap_init_auth(w, c->tls_auth_key.key, c->key_direction, c->auth);
+	else if (c->has_tls_crypt)
+		r = tlswrap_init_crypt(w, c->tls_crypt_key.key, true);
+	else
+		return tlswrap_init_none(w);
+	if (r == 0)
+		r = tlswrap_set_replay_window(w, c->replay_window, MTIME_SEC(c->replay_time));
+	return r;
+}
+
+/* Packets from an address and session id we do not know: only the stateless
+ * handshake applies, and nothing is kept until the cookie comes back (P1). */
+static void
+stranger_rx(struct engine *e, uint8_t op, const uint8_t *data, size_t len,
+	    const struct sockaddr *sa, socklen_t salen, const struct peer_local *local, uint64_t now)
+{
+	const struct server_conf *c = e->conf;
+	uint8_t plain[CTL_PKT_MAX], meta[1024];
+	const struct tlswrap *sw = e->has_srv_wrap ? &e->srv_wrap : NULL;
+	struct tlswrap w;
+	struct ctl_pkt pkt;
+	size_t inner, mlen;
+	uint32_t id, t;
+
+	switch (op) {
+	case P_CONTROL_HARD_RESET_CLIENT_V2:
+	case P_CONTROL_V1:
+	case P_ACK_V1:
+		/* A server with only a tls-crypt-v2 key refuses unwrapped packets (doc §5.5). */
+		if (sw == NULL && c->has_tls_crypt_v2)
+			return;
+		if (!stranger_parse(e, sw, data, len, plain, sizeof(plain), &pkt, now))
+			return;
+		if (op == P_CONTROL_HARD_RESET_CLIENT_V2) {
+			if (wire_is_valid_initial(&pkt))
+				stateless_reset_reply(e, &pkt, sw, false, sa, salen, local, now);
+			return;
+		}
+		if (!completes_handshake(e, &pkt, sa, salen, now) || peer_wrap_init(e, &w) != 0)
+			return;
+		admit_peer(e, &pkt, &w, data, len, false, sa, salen, local, now);
+		return;
+	case P_CONTROL_HARD_RESET_CLIENT_V3:
+	case P_CONTROL_WKC_V1:
+		if (!c->has_tls_crypt_v2)
+			return;
+		/* Unwrapping the client's own key costs two MACs and a decryption;
+		 * it still keeps nothing unless the packet authenticates. */
+		memset(&w, 0, sizeof(w));
+		if (tlswrap_v2_unwrap_wkc(&c->tls_crypt_v2_key, data, len, &inner, &w, meta,
+		    sizeof(meta), &mlen) != 0)
+			return;
+		if (tlswrap_set_replay_window(&w, c->replay_window, MTIME_SEC(c->replay_time)) != 0 ||
+		    !stranger_parse(e, &w, data, inner, plain, sizeof(plain), &pkt, now) ||
+		    tlswrap_peek_replay_id(&w, data, inner, &id, &t) != 0) {
+			tlswrap_free(&w);
+			return;
+		}
+		if (op == P_CONTROL_WKC_V1) {
+			if (completes_handshake(e, &pkt, sa, salen, now))
+				admit_peer(e, &pkt, &w, data, inner, false, sa, salen, local, now);
+			else
+				tlswrap_free(&w);
+			return;
+		}
+		if (!wire_is_valid_initial(&pkt)) {
+			tlswrap_free(&w);
+			return;
+		}
+		if (tlswrap_client_supports_cookie(id)) {
+			stateless_reset_reply(e, &pkt, &w, true, sa, salen, local, now);
+			tlswrap_free(&w);
+		} else if (c->tls_crypt_v2_force_cookie) {
+			log_rl_msg(&e->rl_stranger, now, LL_INFO, "refusing a tls-crypt-v2 client that "
+			    "cannot do the stateless handshake (OpenVPN before 2.6; force-cookie)");
+			tlswrap_free(&w);
+		} else {
+			/* 2.5 clients: state at the first packet, as 2.6's
+			 * allow-noncookie does; P4's limits still bound it. */
+			admit_peer(e, &pkt, &w, data, inner, true, sa, salen, local, now);
+		}
+		return;
+	default:
+		return;
+	}
 }
 
 static void
 control_rx(struct engine *e, const uint8_t *data, size_t len, const struct sockaddr *sa,
 	   socklen_t salen, const struct peer_local *local, uint64_t now)
 {
+	uint8_t plain[CTL_PKT_MAX], sid[SESSION_ID_LEN], b0, op;
 	struct ctl_pkt pkt;
 	struct peer *p;
+	struct wbuf pw;
+	struct buf b;
+	size_t inner = len;
 	int r;
 
-	r = wire_parse_ctl(data, len, &pkt);
+	/* The sender's session id is in clear at bytes 1..8 in every wrapping
+	 * mode (doc §2.1), so the session is found before anything is checked. */
+	buf_init(&b, data, len);
+	if (buf_get_u8(&b, &b0) != 0 || buf_get_bytes(&b, sid, sizeof(sid)) != 0)
+		return;
+	op = wire_opcode(b0);
+	p = peer_by_addr_sid(&e->peers, sa, salen, sid);
+	if (p == NULL) {
+		if (!e->stopping)
+			stranger_rx(e, op, data, len, sa, salen, local, now);
+		return;
+	}
+	/* A retransmitted WKC_V1: the WKc is ignored (doc §4.4). */
+	if (op == P_CONTROL_WKC_V1 && tlswrap_wkc_split(data, len, &inner) != 0)
+		return;
+	wbuf_init(&pw, plain, sizeof(plain));
+	r = tlswrap_unwrap(&p->wrap, data, inner, now, &pw);
+	if (r == 0)
+		r = wire_parse_ctl(plain, pw.len, &pkt);
 	if (r != 0) {
-		log_rl_msg(&e->rl_stranger, now, LL_DEBUG, "dropping malformed control packet "
-		    "(%zu bytes): %s", len, err_str(r));
+		log_rl_msg(&p->rl, now, LL_DEBUG, "peer %u: dropping control packet: %s", p->id,
+		    err_str(r));
 		return;
 	}
-	p = peer_by_addr_sid(&e->peers, sa, salen, pkt.sid);
-	if (p != NULL) {
-		p->local = *local;
-		if (pkt.opcode == P_CONTROL_HARD_RESET_CLIENT_V2 ||
-		    pkt.opcode == P_CONTROL_HARD_RESET_CLIENT_V3) {
-			/* A retransmitted reset of a session we already admitted:
-			 * acknowledge it again through the reliability layer. */
-			if (!wire_is_valid_initial(&pkt))
-				return;
-		}
-		session_rx(&e->senv, p, &pkt, now);
-		peer_settle(e, p, now);
+	/* A retransmitted reset of a session we already admitted is acked again
+	 * through the reliability layer, but only if it conforms. */
+	if ((pkt.opcode == P_CONTROL_HARD_RESET_CLIENT_V2 ||
+	    pkt.opcode == P_CONTROL_HARD_RESET_CLIENT_V3) && !wire_is_valid_initial(&pkt))
 		return;
-	}
-	if (e->stopping)
-		return;
-	switch (pkt.opcode) {
-	case P_CONTROL_HARD_RESET_CLIENT_V2:
-		if (wire_is_valid_initial(&pkt))
-			stateless_reset_reply(e, &pkt, sa, salen, local, now);
-		else
-			log_rl_msg(&e->rl_stranger, now, LL_DEBUG, "dropping non-conforming initial "
-			    "packet (%zu bytes)", len);
-		return;
-	case P_CONTROL_V1:
-	case P_ACK_V1:
-		if (completes_handshake(e, &pkt, sa, salen, now))
-			admit_peer(e, &pkt, sa, salen, local, now);
-		return;
-	default:
-		/* V3 resets (tls-crypt-v2) and everything else: not for strangers. */
-		return;
-	}
+	p->local = *local;
+	session_rx(&e->senv, p, &pkt, now);
+	peer_settle(e, p, now);
 }
 
 static void deliver(struct engine *e, struct peer *p, enum dp_kind kind, size_t n, uint64_t now);
@@ -684,14 +857,46 @@ tcp_packet(void *arg, const uint8_t *pkt, size_t len)
 		deliver(e, p, kind, n, x->now);
 		return 0;
 	}
-	if (!wire_is_control_opcode(op) || wire_parse_ctl(pkt, len, &cp) != 0)
+	if (!wire_is_control_opcode(op))
 		return ERR_MALFORMED;
+	{
+		const struct server_conf *c = e->conf;
+		uint8_t plain[CTL_PKT_MAX], meta[1024];
+		struct tlswrap w;
+		struct wbuf pw;
+		size_t inner = len, mlen;
+
+		if (op == P_CONTROL_HARD_RESET_CLIENT_V3 && p->ks[0].state == KS_NONE) {
+			/* tls-crypt-v2: this client's key travels in its first packet */
+			if (!c->has_tls_crypt_v2)
+				return ERR_MALFORMED;
+			memset(&w, 0, sizeof(w));
+			if (tlswrap_v2_unwrap_wkc(&c->tls_crypt_v2_key, pkt, len, &inner, &w, meta,
+			    sizeof(meta), &mlen) != 0)
+				return ERR_AUTH;
+			tlswrap_free(&p->wrap);
+			p->wrap = w;
+			tlswrap_set_replay_window(&p->wrap, c->replay_window, MTIME_SEC(c->replay_time));
+		} else if (op == P_CONTROL_WKC_V1 && tlswrap_wkc_split(pkt, len, &inner) != 0) {
+			return ERR_MALFORMED;
+		} else if (p->wrap.mode == TLSWRAP_NONE && !c->has_tls_auth && !c->has_tls_crypt &&
+		    c->has_tls_crypt_v2) {
+			return ERR_AUTH;   /* a tls-crypt-v2 server refuses unwrapped clients */
+		}
+		wbuf_init(&pw, plain, sizeof(plain));
+		r = tlswrap_unwrap(&p->wrap, pkt, inner, x->now, &pw);
+		if (r != 0)
+			return r;
+		if (wire_parse_ctl(plain, pw.len, &cp) != 0)
+			return ERR_MALFORMED;
+	}
 	if (p->ks[0].state == KS_NONE) {
 		/* the first packet on a connection must be a conforming reset */
-		if (cp.opcode != P_CONTROL_HARD_RESET_CLIENT_V2 || !wire_is_valid_initial(&cp))
+		if ((cp.opcode != P_CONTROL_HARD_RESET_CLIENT_V2 &&
+		    cp.opcode != P_CONTROL_HARD_RESET_CLIENT_V3) || !wire_is_valid_initial(&cp))
 			return ERR_MALFORMED;
 		p->close_at = MTIME_NEVER;
-		r = session_start_tcp(&e->senv, p, &cp, x->now);
+		r = session_start_stateful(&e->senv, p, &cp, x->now);
 		if (r != 0)
 			return r;
 		log_debug("peer %u %s: TCP handshake started", p->id, p->sa_str);
@@ -808,6 +1013,13 @@ accept_cb(struct ev_io *io, uint32_t revents, uint64_t now)
 		tcp_conn_init(c, fd);
 		c->peer = p;
 		p->tcp = c;
+		if (peer_wrap_init(e, &p->wrap) != 0) {
+			tcp_conn_free(c);
+			free(c);
+			p->tcp = NULL;
+			peer_free(p);
+			continue;
+		}
 		p->owner = e;
 		peer_set_remote(p, (struct sockaddr *)&ss, sl);
 		ev_timer_init(&p->timer, peer_timer_cb);
@@ -1131,6 +1343,14 @@ engine_new(struct server_conf *conf, struct engine **out)
 	if ((r = cookie_key_init(&e->cookie)) != 0)
 		return r;
 	e->cookie_ready = true;
+	if (conf->has_tls_auth || conf->has_tls_crypt) {
+		if ((r = peer_wrap_init(e, &e->srv_wrap)) != 0) {
+			log_err("cannot set up %s: %s", conf->has_tls_auth ? "tls-auth" : "tls-crypt",
+			    err_str(r));
+			return r;
+		}
+		e->has_srv_wrap = true;
+	}
 	r = pool_init_subnet(&e->pool, &conf->server_net);
 	if (r != 0) {
 		log_err("cannot build the address pool: %s", err_str(r));
@@ -1251,6 +1471,8 @@ engine_free(struct engine *e)
 		rtnl_close(e->rtnl);
 	if (e->cookie_ready)
 		cookie_key_free(&e->cookie);
+	if (e->has_srv_wrap)
+		tlswrap_free(&e->srv_wrap);
 	if (e->tls != NULL)
 		tls_ctx_free(e->tls);
 	pool_free(&e->pool);

@@ -53,6 +53,7 @@ peer_free(struct peer *p)
 		return;
 	for (i = 0; i < PEER_KS; i++)
 		keystate_clear(&p->ks[i]);
+	tlswrap_free(&p->wrap);
 	OPENSSL_cleanse(p, sizeof(*p));
 	free(p);
 }

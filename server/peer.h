@@ -27,6 +27,7 @@
 #include "proto.h"
 #include "reliable.h"
 #include "tls.h"
+#include "tlswrap.h"
 
 /* Per key_state FSM (doc §4.5). */
 enum ks_state {
@@ -83,6 +84,7 @@ struct peer {
 	struct sockaddr_storage sa;       /* outer address of the client */
 	struct peer_local local;          /* our address it sends to */
 	struct tcp_conn *tcp;             /* TCP clients: their connection (not in the address hash) */
+	struct tlswrap wrap;              /* control-channel protection (tls-auth/crypt/crypt-v2) */
 	socklen_t salen;
 	char sa_str[SOCKADDR_STR_MAX];
 	uint8_t ssid[SESSION_ID_LEN];     /* ours (the cookie) */

@@ -101,7 +101,7 @@ session_start(const struct session_env *env, struct peer *p, uint64_t now)
 }
 
 int
-session_start_tcp(const struct session_env *env, struct peer *p, const struct ctl_pkt *reset,
+session_start_stateful(const struct session_env *env, struct peer *p, const struct ctl_pkt *reset,
 		  uint64_t now)
 {
 	uint32_t msgid;

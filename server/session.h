@@ -43,10 +43,11 @@ struct session_env {
 /* Key state 0 for a peer admitted through the cookie (doc §4.1): our reset
  * counts as sent and acked, the client's as received. */
 int session_start(const struct session_env *env, struct peer *p, uint64_t now);
-/* Key state 0 for a TCP client (doc §4.1: no stateless step): `reset` is
- * its HARD_RESET_CLIENT_V2; we pick a random session id and answer with our
- * own reset through the reliability layer. */
-int session_start_tcp(const struct session_env *env, struct peer *p, const struct ctl_pkt *reset,
+/* Key state 0 without the stateless step: TCP clients (doc §4.1) and
+ * tls-crypt-v2 clients that cannot echo a cookie (doc §4.4).  `reset` is the
+ * client's reset; we pick a random session id and answer with our own reset
+ * through the reliability layer. */
+int session_start_stateful(const struct session_env *env, struct peer *p, const struct ctl_pkt *reset,
 		      uint64_t now);
 /* A control packet from p's address whose session id is p's. */
 void session_rx(const struct session_env *env, struct peer *p, const struct ctl_pkt *pkt,
