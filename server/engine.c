@@ -837,6 +837,7 @@ tcp_packet(void *arg, const uint8_t *pkt, size_t len)
 	struct tcp_rx_ctx *x = arg;
 	struct engine *e = x->e;
 	struct peer *p = x->p;
+	uint8_t plain[CTL_PKT_MAX];   /* cp.payload points in here: keep it in scope */
 	struct ctl_pkt cp;
 	enum dp_kind kind;
 	struct buf b;
@@ -861,7 +862,7 @@ tcp_packet(void *arg, const uint8_t *pkt, size_t len)
 		return ERR_MALFORMED;
 	{
 		const struct server_conf *c = e->conf;
-		uint8_t plain[CTL_PKT_MAX], meta[1024];
+		uint8_t meta[1024];
 		struct tlswrap w;
 		struct wbuf pw;
 		size_t inner = len, mlen;
