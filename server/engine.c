@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/crypto.h>
+#include <openssl/ssl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -268,6 +269,9 @@ env_send(void *owner, struct peer *p, const uint8_t *pkt, size_t len)
 		dp_send_raw(e->tx, p, out, w.len);
 }
 
+/* Without duplicate-cn a common name has one session: the new one replaces
+ * the old and takes over its client slot and its address, as 2.6 gives a
+ * reconnecting name its lease back. */
 static void
 close_same_cn(struct engine *e, struct peer *self)
 {
@@ -276,12 +280,22 @@ close_same_cn(struct engine *e, struct peer *self)
 	for (i = 0; i < e->peers.max; i++) {
 		struct peer *o = e->peers.by_id[i];
 
-		if (o != NULL && o != self && o->state == PEER_ACTIVE && strcmp(o->cn, self->cn) == 0)
-		{
-			session_close(o, evloop_now(&e->loop),
-			    "replaced by a new connection with the same common name");
-			peer_schedule(e, o);
+		if (o == NULL || o == self || o->state != PEER_ACTIVE || strcmp(o->cn, self->cn) != 0)
+			continue;
+		if (o->has_vaddr && !self->has_vaddr) {
+			self->vaddr = o->vaddr;
+			self->pool_idx = o->pool_idx;
+			self->has_vaddr = true;
+			e->by_vaddr[self->pool_idx] = self;
+			o->has_vaddr = false;
 		}
+		if (o->holds_slot && !self->holds_slot) {
+			self->holds_slot = true;
+			o->holds_slot = false;
+		}
+		session_close(o, evloop_now(&e->loop),
+		    "replaced by a new connection with the same common name");
+		peer_schedule(e, o);
 	}
 }
 
@@ -305,16 +319,18 @@ env_authorize(void *owner, struct peer *p, const struct kmsg *km, const struct p
 		snprintf(reason, cap, "Data channel cipher negotiation failed (no shared cipher)");
 		return ERR_AUTH;
 	}
+	/* Without duplicate-cn the new session replaces one with the same name
+	 * and takes over its client slot and address. */
 	if (!c->duplicate_cn)
-		if (e->n_clients >= c->max_clients) {
+		close_same_cn(e, p);
+	if (!p->holds_slot && e->n_clients >= c->max_clients) {
 		log_warnx("peer %u (%s) %s: refused: max-clients (%u) reached", p->id, p->cn,
 		    p->sa_str, c->max_clients);
 		snprintf(reason, cap, "%sserver has reached its maximum number of clients",
 		    (p->iv_proto & IV_PROTO_AUTH_FAIL_TEMP) ? "TEMP: " : "");
 		return ERR_FULL;
 	}
-	close_same_cn(e, p);
-	r = pool_alloc(&e->pool, &p->vaddr, &p->pool_idx);
+	r = p->has_vaddr ? 0 : pool_alloc(&e->pool, &p->vaddr, &p->pool_idx);
 	if (r != 0) {
 		log_warnx("peer %u (%s) %s: address pool exhausted (%u of %u in use)", p->id, p->cn,
 		    p->sa_str, e->pool.used, e->pool.size);
@@ -324,8 +340,10 @@ env_authorize(void *owner, struct peer *p, const struct kmsg *km, const struct p
 	}
 	p->has_vaddr = true;
 	e->by_vaddr[p->pool_idx] = p;
-	p->holds_slot = true;
-	e->n_clients++;
+	if (!p->holds_slot) {
+		p->holds_slot = true;
+		e->n_clients++;
+	}
 	return 0;
 }
 
@@ -1104,8 +1122,9 @@ begin_stop(struct engine *e, uint64_t now)
 	if (e->stopping)
 		return;
 	e->stopping = true;
+	e->senv.no_renegotiation = true;
 	e->stop_deadline = now + MTIME_MSEC(STOP_GRACE_MS);
-	log_info("shutting down: telling %u client(s) to reconnect", e->peers.count);
+	log_info("shutting down: telling %u client(s) to reconnect", e->n_clients);
 	for (i = 0; i < e->peers.max; i++) {
 		struct peer *p = e->peers.by_id[i];
 
@@ -1310,7 +1329,9 @@ setup_tls(struct engine *e)
 		tc.dh_pem = c->dh.data;
 		tc.dh_len = c->dh.len;
 	}
-	tc.min_version = c->tls_version_min;
+	/* the config keeps 2.6's spelling (12, 13); OpenSSL wants its constants */
+	tc.min_version = c->tls_version_min == 13 ? TLS1_3_VERSION :
+	    c->tls_version_min == 12 ? TLS1_2_VERSION : 0;
 	tc.require_peer_cert = true;
 	tc.remote_cert_tls = c->remote_cert_tls_client;
 	r = tls_ctx_new(&e->tls, &tc, true, err, sizeof(err));

@@ -725,7 +725,7 @@ session_tick(const struct session_env *env, struct peer *p, uint64_t now)
 		log_debug("peer %u (%s): retiring key id %u", p->id, p->cn, p->ks[1].key_id);
 		keystate_clear(&p->ks[1]);
 	}
-	if (p->state == PEER_ACTIVE && p->ks[0].keys_ready &&
+	if (p->state == PEER_ACTIVE && p->ks[0].keys_ready && !env->no_renegotiation &&
 	    (now >= reneg_due(env, p) || dchan_needs_rekey(&p->ks[0].dk)))
 		start_renegotiation(env, p, now);
 	flush_all(env, p, now);

@@ -28,6 +28,7 @@ struct session_env {
 	struct tls_ctx *tls;
 	struct prefix net;            /* client network, for PUSH_REPLY */
 	struct addr gateway;          /* our tunnel address */
+	bool no_renegotiation;        /* shutting down: let keys be */
 	void *owner;
 	/* Transmit one finished control packet to p's current address. */
 	void (*send)(void *owner, struct peer *p, const uint8_t *pkt, size_t len);

@@ -5,7 +5,7 @@
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
 libssl-dev liblz4-dev libcap-ng-dev libmnl-dev libcmocka-dev
-openssl openvpn iproute2 iputils-ping procps python3"
+openssl openvpn iproute2 iputils-ping procps python3 nftables"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

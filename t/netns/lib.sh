@@ -255,7 +255,7 @@ t_log_ms() {
 	local line
 	line=$(grep -E "$2" "$1" 2>/dev/null | head -n 1)
 	[ -n "$line" ] || return 1
-	date -d "$(echo "$line" | cut -c1-23)" +%s%3N
+	date -u -d "$(echo "$line" | cut -c1-23)" +%s%3N
 }
 
 # t_signal SIG PID: send SIG to a process this test started (and only then).
