@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "comp.h"
 #include "conf_server.h"
 #include "err.h"
 
@@ -377,6 +378,60 @@ p_key_direction(FILE *f, const struct conf_directive *dir, const void *o)
 
 	if (c->key_direction >= 0)
 		fprintf(f, "key-direction %d\n", c->key_direction);
+}
+
+/* compress [ALG], comp-lzo [no]: data-channel compression framing (doc §10.3). */
+static int
+h_compress(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	int r;
+
+	r = comp_mode_parse(l->argv[0], l->argc > 1 ? l->argv[1] : NULL, &c->compress);
+	if (r == ERR_UNSUPPORTED)
+		return conf_errf(err, l, "%s%s%s: LZO compression is not supported; use 'comp-lzo no', "
+		    "'compress stub-v2' or 'compress lz4-v2'", l->argv[0], l->argc > 1 ? " " : "",
+		    l->argc > 1 ? l->argv[1] : "");
+	if (r != 0)
+		return conf_errf(err, l, "%s: unknown argument '%s'", l->argv[0],
+		    l->argc > 1 ? l->argv[1] : "");
+	return 0;
+}
+
+static void
+p_compress(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+	const char *line = comp_mode_push_string(c->compress);
+
+	/* printed under whichever spelling the mode has in 2.6 */
+	if (line != NULL && strncmp(line, dir->name, strlen(dir->name)) == 0 &&
+	    line[strlen(dir->name)] == ' ')
+		fprintf(f, "%s\n", line);
+	else if (line != NULL && strcmp(line, dir->name) == 0)
+		fprintf(f, "%s\n", line);
+}
+
+static int
+h_allow_compression(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+		    struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+
+	if (comp_allow_parse(l->argv[1], &c->allow_compression) != 0)
+		return conf_errf(err, l, "allow-compression: '%s' must be no, asym or yes", l->argv[1]);
+	c->has_allow_compression = true;
+	return 0;
+}
+
+static void
+p_allow_compression(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	static const char *const name[] = { "no", "asym", "yes" };
+	const struct server_conf *c = o;
+
+	if (c->has_allow_compression)
+		fprintf(f, "allow-compression %s\n", name[c->allow_compression]);
 }
 
 /* --auth: the tls-auth HMAC digest (AEAD data channels ignore it). */
@@ -1030,14 +1085,15 @@ p_u32(FILE *f, const struct conf_directive *dir, const void *o)
 #define U32(field, lo, hi) h_u32, p_u32, offsetof(struct server_conf, field), lo, hi
 
 static const struct conf_directive table[] = {
+	{ "allow-compression",     1, 1,   S | C,     false, h_allow_compression, p_allow_compression },
 	{ "auth",                  1, 1,   S | C,     false, h_auth, p_auth },
 	{ "ca",                    1, 1,   S | C,     true,  BLOB(ca) },
 	{ "cert",                  1, 1,   S | C,     true,  BLOB(cert) },
 	{ "cipher",                0, ANY, S | C | P, false, h_unsupported, NULL },
 	{ "client-config-dir",     0, ANY, S,         false, h_unsupported, NULL },
 	{ "client-to-client",      0, ANY, S,         false, h_unsupported, NULL },
-	{ "comp-lzo",              0, ANY, S | C | P | D, false, h_unsupported, NULL },
-	{ "compress",              0, ANY, S | C | P | D, false, h_unsupported, NULL },
+	{ "comp-lzo",              0, 1,   S | C | P | D, false, h_compress, p_compress },
+	{ "compress",              0, 1,   S | C | P | D, false, h_compress, p_compress },
 	{ "crl-verify",            0, ANY, S | C,     true,  h_unsupported, NULL },
 	{ "data-ciphers",          1, 1,   S | C,     false, h_data_ciphers, p_data_ciphers },
 	{ "data-ciphers-fallback", 1, 1,   S | C,     false, h_data_ciphers_fallback,

@@ -29,6 +29,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "comp.h"
 #include "keyfile.h"
 
 enum {
@@ -77,6 +78,9 @@ struct server_conf {
 	bool tls_crypt_v2_force_cookie;  /* refuse 2.5 clients that cannot do the cookie */
 	int key_direction;               /* -1: bidirectional (none given), else 0 or 1 */
 	char auth[8];                    /* tls-auth HMAC digest, "SHA1" */
+	enum comp_mode compress;         /* compress / comp-lzo framing, COMP_NONE by default */
+	enum comp_allow allow_compression;
+	bool has_allow_compression;      /* else 2.6's default for the mode */
 	uint32_t keepalive_ping, keepalive_restart;  /* as written; 0 = none */
 	uint32_t verb;                   /* 1 */
 	char data_ciphers[CONF_MAX_DATA_CIPHERS][CONF_CIPHER_NAME_MAX]; unsigned n_data_ciphers;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "comp.h"
 #include "datapath.h"
 #include "err.h"
 #include "tcp.h"
@@ -178,7 +179,7 @@ int
 dp_send(struct dp_batch *b, struct peer *p, const uint8_t *pt, size_t n, uint64_t now)
 {
 	struct keystate *ks = peer_tx_ks(p);
-	uint8_t scratch[DP_BUF];
+	uint8_t scratch[DP_BUF], framed[DP_BUF];
 	struct wbuf w;
 	uint8_t *slot;
 	size_t cap;
@@ -186,6 +187,16 @@ dp_send(struct dp_batch *b, struct peer *p, const uint8_t *pt, size_t n, uint64_
 
 	if (ks == NULL)
 		return ERR_BADSTATE;
+	if (p->comp != COMP_NONE) {
+		/* framing (and, only with allow-compression yes, compression)
+		 * comes before encryption (doc §10.3) */
+		wbuf_init(&w, framed, sizeof(framed));
+		r = comp_frame((enum comp_mode)p->comp, (enum comp_allow)p->comp_allow, pt, n, &w);
+		if (r != 0)
+			return r;
+		pt = framed;
+		n = w.len;
+	}
 	if (p->tcp != NULL) {
 		wbuf_init(&w, scratch, sizeof(scratch));
 		r = dchan_encrypt(&ks->dk, p->data_v2, p->id, pt, n, &w);
@@ -285,9 +296,28 @@ dp_recv(struct peer *p, const uint8_t *pkt, size_t len, uint64_t now, uint8_t *p
 	ks = peer_ks_by_id(p, h.key_id);
 	if (ks == NULL || !ks->keys_ready)
 		return ERR_BADSTATE;
-	r = dchan_decrypt(&ks->dk, pkt, len, now, pt, cap, pt_len);
-	if (r != 0)
-		return r;
+	if (p->comp == COMP_NONE) {
+		r = dchan_decrypt(&ks->dk, pkt, len, now, pt, cap, pt_len);
+		if (r != 0)
+			return r;
+	} else {
+		uint8_t framed[DP_BUF];
+		struct wbuf w;
+		size_t flen;
+
+		r = dchan_decrypt(&ks->dk, pkt, len, now, framed, sizeof(framed), &flen);
+		if (r != 0)
+			return r;
+		wbuf_init(&w, pt, cap);
+		r = comp_unframe((enum comp_mode)p->comp, (enum comp_allow)p->comp_allow, framed, flen,
+		    &w);
+		if (r != 0) {
+			/* authenticated, but framed wrongly: count it, keep the session */
+			p->last_rx = now;
+			return r;
+		}
+		*pt_len = w.len;
+	}
 	p->last_rx = now;
 	p->bytes_in += len;
 	p->pkts_in++;

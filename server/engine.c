@@ -35,6 +35,7 @@
 
 #include "aead.h"
 #include "buf.h"
+#include "comp.h"
 #include "cookie.h"
 #include "datapath.h"
 #include "engine.h"
@@ -308,7 +309,13 @@ env_authorize(void *owner, struct peer *p, const struct kmsg *km, const struct p
 	const char *name;
 	int r;
 
-	(void)km;
+	/* Compression framing: what is configured, or the nearest framing this
+	 * client understands; a legacy profile with comp-lzo gets matching
+	 * framing even when we configure none (2.6's compress migrate). */
+	p->comp = (uint8_t)comp_negotiate(c->compress, pi->lz4v2, pi->lz4, pi->comp_stub,
+	    pi->comp_stubv2, pi->lzo_stub, strstr(km->options, ",comp-lzo") != NULL);
+	p->comp_allow = (uint8_t)(c->has_allow_compression ? c->allow_compression :
+	    comp_allow_default(c->compress));
 	name = push_select_cipher((const char (*)[24])c->data_ciphers, c->n_data_ciphers,
 	    c->data_ciphers_fallback, pi);
 	p->cipher = name != NULL ? aead_find(name) : NULL;
@@ -361,7 +368,7 @@ static void
 env_keys_ready(void *owner, struct peer *p, struct keystate *ks, uint64_t now)
 {
 	struct engine *e = owner;
-	char addr[ADDR_STR_MAX], tls[160];
+	char addr[ADDR_STR_MAX], tls[160], framing[48] = "";
 
 	if (ks->key_id != 0) {
 		log_info("peer %u (%s): new data channel key %u ready", p->id, p->cn, ks->key_id);
@@ -375,8 +382,11 @@ env_keys_ready(void *owner, struct peer *p, struct keystate *ks, uint64_t now)
 	peer_for_each_at_addr(&e->peers, p, replace_older, e);
 	addr_format(&p->vaddr, addr, sizeof(addr));
 	tls_sess_describe(ks->tls, tls, sizeof(tls));
-	log_info("peer %u (%s) %s: connected, address %s, cipher %s, %s, peer-id %s, client %s, %s",
-	    p->id, p->cn, p->sa_str, addr, p->cipher->name,
+	if (p->comp != COMP_NONE)
+		snprintf(framing, sizeof(framing), ", framing %s",
+		    comp_mode_name((enum comp_mode)p->comp));
+	log_info("peer %u (%s) %s: connected, address %s, cipher %s%s, %s, peer-id %s, client %s, %s",
+	    p->id, p->cn, p->sa_str, addr, p->cipher->name, framing,
 	    p->ekm ? "keys from TLS exporter" : "keys from legacy PRF",
 	    p->data_v2 ? "yes" : "no", p->ver[0] ? p->ver : "unknown", tls);
 }
@@ -1360,6 +1370,19 @@ engine_new(struct server_conf *conf, struct engine **out)
 
 	if ((r = evloop_init(&e->loop)) != 0)
 		return r;
+	if (conf->compress != COMP_NONE) {
+		enum comp_allow a = conf->has_allow_compression ? conf->allow_compression :
+		    comp_allow_default(conf->compress);
+
+		if (a == COMP_ALLOW_YES)
+			log_warnx("'%s' with allow-compression yes: outbound packets are compressed, "
+			    "which lets an attacker who can inject traffic learn plaintext from packet "
+			    "sizes (VORACLE); prefer allow-compression asym", comp_mode_push_string(conf->compress));
+		else
+			log_warnx("'%s' is enabled for compatibility: received packets are decompressed, "
+			    "outbound packets are never compressed (allow-compression %s)",
+			    comp_mode_push_string(conf->compress), a == COMP_ALLOW_ASYM ? "asym" : "no");
+	}
 	if ((r = setup_tls(e)) != 0)
 		return r;
 	if ((r = cookie_key_init(&e->cookie)) != 0)

@@ -101,6 +101,8 @@ struct peer {
 	bool request_push;                /* send PUSH_REPLY without waiting */
 	uint32_t tun_mtu_push;            /* 0 = don't push tun-mtu */
 	const struct aead_info *cipher;
+	uint8_t comp;                     /* enum comp_mode negotiated for this client */
+	uint8_t comp_allow;               /* enum comp_allow */
 	struct addr vaddr;
 	bool has_vaddr;
 	struct addr vaddr6;               /* server-ipv6 (not yet) */

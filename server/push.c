@@ -99,6 +99,8 @@ push_build(const struct push_input *in, struct push_out *out)
 		packer_addf(&pk, "ping %u", in->ping);
 	if (in->ping_restart > 0)
 		packer_addf(&pk, "ping-restart %u", in->ping_restart);
+	if (in->compress != NULL)
+		packer_add(&pk, in->compress);
 
 	addr_format(&in->ifconfig, a, sizeof(a));
 	addr_netmask_from_len(in->net.len, &mask);

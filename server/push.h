@@ -30,6 +30,7 @@ struct push_input {
 	struct prefix net;            /* client network (topology subnet) */
 	struct addr gateway;          /* server's tunnel address */
 	uint32_t ping, ping_restart;  /* 0 = not pushed */
+	const char *compress;         /* "compress stub-v2", "comp-lzo no", ...; NULL = none */
 	struct addr ifconfig;         /* the client's address */
 	bool has_peer_id;
 	uint32_t peer_id;

@@ -28,6 +28,7 @@
 #include "keys.h"
 #include "log.h"
 #include "mtime.h"
+#include "comp.h"
 #include "push.h"
 #include "session.h"
 
@@ -188,6 +189,7 @@ send_push_reply(const struct session_env *env, struct peer *p, struct keystate *
 	in.gateway = env->gateway;
 	in.ping = c->keepalive_ping;
 	in.ping_restart = c->keepalive_restart;
+	in.compress = comp_mode_push_string((enum comp_mode)p->comp);
 	in.ifconfig = p->vaddr;
 	in.has_peer_id = p->data_v2;
 	in.peer_id = p->id;

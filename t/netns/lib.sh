@@ -171,6 +171,60 @@ t_ping() {
 	ip netns exec "$ns" ping -n -q -c 3 -i 0.2 -W 2 -w 5 -s "$size" "$dst" >/dev/null 2>&1
 }
 
+# t_case NAME PROTO SERVER_LINES CLIENT_LINES [PING_ARGS]: start the endpoint and
+# one stock client with these extra config lines (udp or tcp), check the
+# tunnel with pings both ways (56 and 1300 bytes; PING_ARGS are added to the
+# 1300-byte ones, e.g. "-p 00" for a compressible payload), stop both.
+# Needs SRV, CLI (namespaces joined as 192.0.2.1/.2) and P (a PKI) set.
+t_case() {
+	name=$1 proto=$2 slines=$3 clines=$4 pargs=${5:-}
+	cat >"$T_DIR/$name-server.conf" <<EOC
+port 1194
+proto $proto$( [ "$proto" = tcp ] && echo "-server")
+dev tun
+topology subnet
+server 10.8.0.0 255.255.255.0
+ca $P/ca.crt
+cert $P/server.crt
+key $P/server.key
+dh none
+verb 3
+$slines
+EOC
+	cat >"$T_DIR/$name-client.conf" <<EOC
+client
+dev tun
+proto $proto$( [ "$proto" = tcp ] && echo "-client")
+remote 192.0.2.1 1194
+nobind
+ca $P/ca.crt
+cert $P/client1.crt
+key $P/client1.key
+remote-cert-tls server
+verb 3
+connect-retry 1
+$clines
+EOC
+	t_bg "$SRV" "$T_DIR/$name-server.log" "$ENDPOINT" --config "$T_DIR/$name-server.conf"
+	spid=$T_LAST_PID
+	t_wait_log "$T_DIR/$name-server.log" "Initialization Sequence Completed" 10 "$spid" ||
+		t_fail "$name: endpoint did not start"
+	t_bg "$CLI" "$T_DIR/$name-client.log" openvpn --config "$T_DIR/$name-client.conf"
+	cpid=$T_LAST_PID
+	t_wait_log "$T_DIR/$name-client.log" "Initialization Sequence Completed" 20 "$cpid" ||
+		t_fail "$name: client did not connect"
+	a=$(ip -n "$CLI" -4 -o addr show dev tun0 | awk '{print $4}' | cut -d/ -f1)
+	t_ping "$CLI" 10.8.0.1 && t_ping "$SRV" "$a" ||
+		t_fail "$name: no traffic through the tunnel"
+	ip netns exec "$CLI" ping -n -q -c 3 -i 0.2 -W 2 -w 5 -s 1300 $pargs 10.8.0.1 >/dev/null 2>&1 &&
+		ip netns exec "$SRV" ping -n -q -c 3 -i 0.2 -W 2 -w 5 -s 1300 $pargs "$a" >/dev/null 2>&1 ||
+		t_fail "$name: 1300-byte packets do not cross the tunnel"
+	kill -TERM "$cpid"; t_wait_exit "$cpid" 10
+	kill -TERM "$spid"; t_wait_exit "$spid" 10 || t_fail "$name: endpoint did not stop"
+	[ "$T_RC" = 0 ] || t_fail "$name: endpoint exited with $T_RC"
+	t_pass "$name: connects, pings both ways"
+}
+
 # t_pki DIR: a throwaway PKI made with the openssl CLI.
 t_pki() {
 	sh "$top_srcdir/t/data/gen-pki.sh" "$1" >/dev/null 2>&1 || t_fail "gen-pki.sh"

@@ -20,59 +20,13 @@ openvpn --genkey tls-crypt-v2-server "$K/v2-server.key" >/dev/null
 openvpn --genkey tls-crypt-v2-client "$K/v2-client.key" --tls-crypt-v2 "$K/v2-server.key" >/dev/null
 [ -s "$K/v2-client.key" ] || t_fail "openvpn --genkey failed"
 
-run_case() { # NAME PROTO SERVER_LINES CLIENT_LINES
-	name=$1 proto=$2 slines=$3 clines=$4
-	cat >"$T_DIR/$name-server.conf" <<EOC
-port 1194
-proto $proto$( [ "$proto" = tcp ] && echo "-server")
-dev tun
-topology subnet
-server 10.8.0.0 255.255.255.0
-ca $P/ca.crt
-cert $P/server.crt
-key $P/server.key
-dh none
-verb 3
-$slines
-EOC
-	cat >"$T_DIR/$name-client.conf" <<EOC
-client
-dev tun
-proto $proto$( [ "$proto" = tcp ] && echo "-client")
-remote 192.0.2.1 1194
-nobind
-ca $P/ca.crt
-cert $P/client1.crt
-key $P/client1.key
-remote-cert-tls server
-verb 3
-connect-retry 1
-$clines
-EOC
-	t_bg "$SRV" "$T_DIR/$name-server.log" "$ENDPOINT" --config "$T_DIR/$name-server.conf"
-	spid=$T_LAST_PID
-	t_wait_log "$T_DIR/$name-server.log" "Initialization Sequence Completed" 10 "$spid" ||
-		t_fail "$name: endpoint did not start"
-	t_bg "$CLI" "$T_DIR/$name-client.log" openvpn --config "$T_DIR/$name-client.conf"
-	cpid=$T_LAST_PID
-	t_wait_log "$T_DIR/$name-client.log" "Initialization Sequence Completed" 20 "$cpid" ||
-		t_fail "$name: client did not connect"
-	a=$(ip -n "$CLI" -4 -o addr show dev tun0 | awk '{print $4}' | cut -d/ -f1)
-	t_ping "$CLI" 10.8.0.1 && t_ping "$SRV" "$a" && t_ping "$CLI" 10.8.0.1 1300 ||
-		t_fail "$name: no traffic through the tunnel"
-	kill -TERM "$cpid"; t_wait_exit "$cpid" 10
-	kill -TERM "$spid"; t_wait_exit "$spid" 10 || t_fail "$name: endpoint did not stop"
-	[ "$T_RC" = 0 ] || t_fail "$name: endpoint exited with $T_RC"
-	t_pass "$name: connects, pings both ways"
-}
-
 for proto in udp tcp; do
-	run_case "tls-auth-dir-$proto" $proto "tls-auth $K/static.key 0" "tls-auth $K/static.key 1"
-	run_case "tls-auth-sha256-$proto" $proto "tls-auth $K/static.key
+	t_case "tls-auth-dir-$proto" $proto "tls-auth $K/static.key 0" "tls-auth $K/static.key 1"
+	t_case "tls-auth-sha256-$proto" $proto "tls-auth $K/static.key
 auth SHA256" "tls-auth $K/static.key
 auth SHA256"
-	run_case "tls-crypt-$proto" $proto "tls-crypt $K/static.key" "tls-crypt $K/static.key"
-	run_case "tls-crypt-v2-$proto" $proto "tls-crypt-v2 $K/v2-server.key" "tls-crypt-v2 $K/v2-client.key"
+	t_case "tls-crypt-$proto" $proto "tls-crypt $K/static.key" "tls-crypt $K/static.key"
+	t_case "tls-crypt-v2-$proto" $proto "tls-crypt-v2 $K/v2-server.key" "tls-crypt-v2 $K/v2-client.key"
 done
 grep -q "Control Channel: TLS" "$T_DIR/tls-crypt-v2-udp-client.log" || t_fail "no TLS in the v2 log"
 
