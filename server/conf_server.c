@@ -684,23 +684,28 @@ p_dev_type(FILE *f, const struct conf_directive *dir, const void *o)
 static int
 h_topology(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
+	static const char *const names[] = { [TOPO_NET30] = "net30", [TOPO_P2P] = "p2p",
+		[TOPO_SUBNET] = "subnet" };
 	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
-	const char *t = l->argv[1];
+	size_t i;
 
-	if (strcmp(t, "subnet") == 0) {
-		c->has_topology = true;
-		return 0;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(l->argv[1], names[i]) == 0) {
+			c->topology = (enum topology)i;
+			c->has_topology = true;
+			return 0;
+		}
 	}
-	if (strcmp(t, "net30") == 0 || strcmp(t, "p2p") == 0)
-		return conf_errf(err, l, "topology: '%s' is not supported yet, use topology subnet", t);
-	return conf_errf(err, l, "topology: unknown topology '%s' (subnet, net30 or p2p)", t);
+	return conf_errf(err, l, "topology: unknown topology '%s' (subnet, net30 or p2p)", l->argv[1]);
 }
 
 static void
 p_topology(FILE *f, const struct conf_directive *dir, const void *o)
 {
-	if (((const struct server_conf *)o)->has_topology)
-		fprintf(f, "topology subnet\n");
+	static const char *const names[] = { "net30", "p2p", "subnet" };
+	const struct server_conf *c = o;
+
+	fprintf(f, "topology %s\n", names[c->topology]);
 }
 
 static int
@@ -1160,9 +1165,8 @@ check_whole(struct cs_ctx *x, struct conf_err *err)
 	if (c->server_net.a.family == 0)
 		return conf_errf_file(err, f, "no 'server' directive: ovpn-endpoint runs only as a "
 		    "server, configured with 'server NET MASK'");
-	if (!c->has_topology)
-		return conf_errf_file(err, f, "no 'topology' given: OpenVPN 2.6 defaults to net30, "
-		    "which is not supported yet; add 'topology subnet'");
+	/* No topology line means net30, as in 2.6 (deprecated there too, but
+	 * existing configs rely on it); the endpoint logs a hint at startup. */
 	if (!x->has_dev)
 		return conf_errf_file(err, f, "no 'dev' given: add 'dev tun'");
 	if (x->dev_type == DEV_TYPE_NONE && strncmp(c->dev, "tun", 3) != 0) {

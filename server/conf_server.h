@@ -31,6 +31,7 @@
 #include "addr.h"
 #include "comp.h"
 #include "keyfile.h"
+#include "pool.h"
 
 enum {
 	CONF_CIPHER_NAME_MAX = 24,   /* "CHACHA20-POLY1305" + NUL fits */
@@ -64,7 +65,8 @@ struct server_conf {
 	                                  * it with AF_UNSPEC) */
 	struct addr local; bool has_local; /* numeric address only; if set, local.family == family */
 	char dev[16];                    /* required; "tun" = kernel picks tunN; else exact name */
-	bool has_topology;               /* `topology subnet` seen (the only one we support) */
+	enum topology topology;          /* net30 unless given (2.6's default) */
+	bool has_topology;               /* a topology line was seen */
 	bool mode_server;                /* `mode server`, also implied by `server` */
 	bool tls_server;                 /* `tls-server`, also implied by `server` */
 	struct prefix server_net;        /* from `server` (required): IPv4, /16../29, host bits 0 */

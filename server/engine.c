@@ -1370,6 +1370,9 @@ engine_new(struct server_conf *conf, struct engine **out)
 
 	if ((r = evloop_init(&e->loop)) != 0)
 		return r;
+	if (!conf->has_topology)
+		log_info("no 'topology' given: using net30, OpenVPN 2.6's default (deprecated there; "
+		    "'topology subnet' is recommended)");
 	if (conf->compress != COMP_NONE) {
 		enum comp_allow a = conf->has_allow_compression ? conf->allow_compression :
 		    comp_allow_default(conf->compress);
@@ -1396,7 +1399,7 @@ engine_new(struct server_conf *conf, struct engine **out)
 		}
 		e->has_srv_wrap = true;
 	}
-	r = pool_init_subnet(&e->pool, &conf->server_net);
+	r = pool_init(&e->pool, &conf->server_net, conf->topology);
 	if (r != 0) {
 		log_err("cannot build the address pool: %s", err_str(r));
 		return r;
@@ -1438,8 +1441,7 @@ engine_new(struct server_conf *conf, struct engine **out)
 
 	e->senv.conf = conf;
 	e->senv.tls = e->tls;
-	e->senv.net = e->pool.net;
-	e->senv.gateway = e->pool.gateway;
+	e->senv.pool = &e->pool;
 	e->senv.owner = e;
 	e->senv.send = env_send;
 	e->senv.authorize = env_authorize;

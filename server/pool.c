@@ -2,8 +2,9 @@
  * pool.c - bitmap address pool.
  *
  * Invariants: `used` equals the number of set bits; bits past `size` in the
- * last word are never set; first + size - 1 never passes the broadcast
- * address.  Allocation scans words for a zero bit, so the cost is size/64
+ * last word are never set; first + (size - 1) x step never passes the
+ * broadcast address.  Index i is the address first + i x step, so a
+ * tunnel address maps back to its index, and its peer, in O(1).  Allocation scans words for a zero bit, so the cost is size/64
  * word reads in the worst case (1024 for a /16), and only on connect.
  */
 #include <stdlib.h>
@@ -15,7 +16,7 @@
 enum { POOL_MIN_LEN = 16, POOL_MAX_LEN = 29 };
 
 int
-pool_init_subnet(struct pool *p, const struct prefix *net)
+pool_init(struct pool *p, const struct prefix *net, enum topology t)
 {
 	uint32_t base, hosts;
 
@@ -27,12 +28,39 @@ pool_init_subnet(struct pool *p, const struct prefix *net)
 	base = addr_v4(&p->net.a);
 	hosts = UINT32_C(1) << (32 - net->len);
 	addr_from_v4(base + 1, &p->gateway);
-	p->first = base + 2;
-	p->size = hosts - 3;     /* network, gateway and broadcast are not handed out */
+	p->topology = t;
+	switch (t) {
+	case TOPO_SUBNET:
+		p->first = base + 2;
+		p->step = 1;
+		p->size = hosts - 3;     /* network, gateway and broadcast are not handed out */
+		break;
+	case TOPO_NET30:
+		p->first = base + 4 + 2;
+		p->step = 4;
+		p->size = hosts / 4 - 2; /* the first block is the server's, the last holds broadcast */
+		break;
+	case TOPO_P2P:
+		p->first = base + 4;
+		p->step = 1;
+		p->size = hosts - 8;
+		break;
+	}
+	if (p->size == 0)
+		return ERR_RANGE;
 	p->bits = calloc((p->size + 63) / 64, sizeof(uint64_t));
 	if (p->bits == NULL)
 		return ERR_NOMEM;
 	return 0;
+}
+
+void
+pool_peer_addr(const struct pool *p, const struct addr *client, struct addr *out)
+{
+	if (p->topology == TOPO_NET30)
+		addr_from_v4(addr_v4(client) - 1, out);
+	else
+		*out = p->gateway;
 }
 
 void
@@ -52,9 +80,9 @@ pool_index(const struct pool *p, const struct addr *a, uint32_t *idx)
 	if (a->family != AF_INET || p->size == 0)
 		return false;
 	v = addr_v4(a);
-	if (v < p->first || v - p->first >= p->size)
+	if (v < p->first || (v - p->first) % p->step != 0 || (v - p->first) / p->step >= p->size)
 		return false;
-	*idx = v - p->first;
+	*idx = (v - p->first) / p->step;
 	return true;
 }
 
@@ -86,7 +114,7 @@ pool_alloc(struct pool *p, struct addr *out, uint32_t *idx)
 		if (i >= p->size)
 			break;
 		pool_set(p, i);
-		addr_from_v4(p->first + i, out);
+		addr_from_v4(p->first + i * p->step, out);
 		*idx = i;
 		return 0;
 	}

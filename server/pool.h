@@ -1,5 +1,6 @@
 /*
- * pool.h - the client address pool (IPv4, topology subnet).
+ * pool.h - the client address pool (IPv4) for the three topologies of
+ * `server NET MASK` (doc §13).
  *
  * A pool is a contiguous range of host addresses inside the client network,
  * tracked by a bitmap.  Every address has a stable index (its offset from the
@@ -17,18 +18,31 @@
 
 #include "addr.h"
 
+/* doc §13: how `server NET MASK` hands out addresses */
+enum topology { TOPO_NET30 = 0, TOPO_P2P, TOPO_SUBNET };
+
 struct pool {
 	struct prefix net;      /* the client network, e.g. 10.8.0.0/24 */
 	struct addr gateway;    /* the server's own tunnel address (NET+1) */
+	enum topology topology;
 	uint32_t first;         /* host-order first address handed out */
+	uint32_t step;          /* distance between addresses: 4 in net30, else 1 */
 	uint32_t size;          /* number of addresses */
 	uint32_t used;
 	uint64_t *bits;         /* bit i set = first+i is taken */
 };
 
-/* `server NET MASK` in topology subnet: gateway NET+1, pool NET+2 .. broadcast-1.
- * ERR_RANGE if the network is longer than /29 or shorter than /16 (doc §13). */
-int pool_init_subnet(struct pool *p, const struct prefix *net);
+/* `server NET MASK`: the server takes NET+1 in every topology; clients get
+ *   subnet  NET+2 .. broadcast-1, one address each;
+ *   net30   one /30 block each from NET+4 to broadcast-4, the client on b+2
+ *           and its point-to-point peer on b+1;
+ *   p2p     NET+4 .. broadcast-4, one address each, peer NET+1.
+ * ERR_RANGE if the network is longer than /29 (or leaves no client address)
+ * or shorter than /16 (doc §13). */
+int pool_init(struct pool *p, const struct prefix *net, enum topology t);
+/* The address a client's tunnel points at (pushed as ifconfig's second
+ * argument in net30 and p2p). */
+void pool_peer_addr(const struct pool *p, const struct addr *client, struct addr *out);
 void pool_free(struct pool *p);
 
 /* Take the lowest free address. ERR_FULL when exhausted. */

@@ -92,9 +92,17 @@ push_build(const struct push_input *in, struct push_out *out)
 	for (i = 0; i < in->n_cfg_push; i++)
 		packer_add(&pk, in->cfg_push[i]);
 
+	/* the lines 2.6's `server` helper generates (doc §13) */
 	addr_format(&in->gateway, a, sizeof(a));
-	packer_addf(&pk, "route-gateway %s", a);
-	packer_add(&pk, "topology subnet");
+	if (in->topology == TOPO_SUBNET) {
+		packer_addf(&pk, "route-gateway %s", a);
+		packer_add(&pk, "topology subnet");
+	} else if (in->topology == TOPO_NET30) {
+		packer_addf(&pk, "route %s", a);
+		packer_add(&pk, "topology net30");
+	} else {
+		packer_add(&pk, "topology p2p");
+	}
 	if (in->ping > 0)
 		packer_addf(&pk, "ping %u", in->ping);
 	if (in->ping_restart > 0)
@@ -103,8 +111,12 @@ push_build(const struct push_input *in, struct push_out *out)
 		packer_add(&pk, in->compress);
 
 	addr_format(&in->ifconfig, a, sizeof(a));
-	addr_netmask_from_len(in->net.len, &mask);
-	addr_format(&mask, b, sizeof(b));
+	if (in->topology == TOPO_SUBNET) {
+		addr_netmask_from_len(in->net.len, &mask);
+		addr_format(&mask, b, sizeof(b));
+	} else {
+		addr_format(&in->ifconfig_peer, b, sizeof(b));
+	}
 	packer_addf(&pk, "ifconfig %s %s", a, b);
 	if (in->has_peer_id)
 		packer_addf(&pk, "peer-id %u", in->peer_id);

@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "peerinfo.h"
+#include "pool.h"
 #include "proto.h"
 
 enum {
@@ -27,8 +28,10 @@ enum {
 struct push_input {
 	char *const *cfg_push;        /* operator `push` options, in config order */
 	unsigned n_cfg_push;
-	struct prefix net;            /* client network (topology subnet) */
+	enum topology topology;
+	struct prefix net;            /* client network */
 	struct addr gateway;          /* server's tunnel address */
+	struct addr ifconfig_peer;    /* net30/p2p: the client's point-to-point peer */
 	uint32_t ping, ping_restart;  /* 0 = not pushed */
 	const char *compress;         /* "compress stub-v2", "comp-lzo no", ...; NULL = none */
 	struct addr ifconfig;         /* the client's address */

@@ -185,8 +185,10 @@ send_push_reply(const struct session_env *env, struct peer *p, struct keystate *
 	memset(&in, 0, sizeof(in));
 	in.cfg_push = c->push;
 	in.n_cfg_push = c->n_push;
-	in.net = env->net;
-	in.gateway = env->gateway;
+	in.topology = env->pool->topology;
+	in.net = env->pool->net;
+	in.gateway = env->pool->gateway;
+	pool_peer_addr(env->pool, &p->vaddr, &in.ifconfig_peer);
 	in.ping = c->keepalive_ping;
 	in.ping_restart = c->keepalive_restart;
 	in.compress = comp_mode_push_string((enum comp_mode)p->comp);

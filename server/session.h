@@ -26,8 +26,7 @@
 struct session_env {
 	const struct server_conf *conf;
 	struct tls_ctx *tls;
-	struct prefix net;            /* client network, for PUSH_REPLY */
-	struct addr gateway;          /* our tunnel address */
+	const struct pool *pool;      /* client network and topology, for PUSH_REPLY */
 	bool no_renegotiation;        /* shutting down: let keys be */
 	void *owner;
 	/* Transmit one finished control packet to p's current address. */

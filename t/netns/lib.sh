@@ -176,13 +176,15 @@ t_ping() {
 # tunnel with pings both ways (56 and 1300 bytes; PING_ARGS are added to the
 # 1300-byte ones, e.g. "-p 00" for a compressible payload), stop both.
 # Needs SRV, CLI (namespaces joined as 192.0.2.1/.2) and P (a PKI) set.
+# SERVER_LINES may set the topology (or say "#no-topology" for 2.6's
+# default); T_EXPECT_ADDR, if set, is the address the client must get.
 t_case() {
 	name=$1 proto=$2 slines=$3 clines=$4 pargs=${5:-}
 	cat >"$T_DIR/$name-server.conf" <<EOC
 port 1194
 proto $proto$( [ "$proto" = tcp ] && echo "-server")
 dev tun
-topology subnet
+$(echo "$slines" | grep -qE '^(topology|#no-topology)' || echo "topology subnet")
 server 10.8.0.0 255.255.255.0
 ca $P/ca.crt
 cert $P/server.crt
@@ -214,6 +216,8 @@ EOC
 	t_wait_log "$T_DIR/$name-client.log" "Initialization Sequence Completed" 20 "$cpid" ||
 		t_fail "$name: client did not connect"
 	a=$(ip -n "$CLI" -4 -o addr show dev tun0 | awk '{print $4}' | cut -d/ -f1)
+	[ -z "${T_EXPECT_ADDR:-}" ] || [ "$a" = "$T_EXPECT_ADDR" ] ||
+		t_fail "$name: client got address '$a', want $T_EXPECT_ADDR"
 	t_ping "$CLI" 10.8.0.1 && t_ping "$SRV" "$a" ||
 		t_fail "$name: no traffic through the tunnel"
 	ip netns exec "$CLI" ping -n -q -c 3 -i 0.2 -W 2 -w 5 -s 1300 $pargs 10.8.0.1 >/dev/null 2>&1 &&

@@ -391,7 +391,7 @@ test_errors(void **state)
 	    "x.conf:14: tls-version-min: 'or-lowest' is not 'or-highest'");
 	expect_err("verify-client-cert optional\n",
 	    "x.conf:14: verify-client-cert: 'optional' is not supported yet (only 'require')");
-	expect_err("topology p2p\n", "x.conf:14: topology: 'p2p' is not supported yet, use topology subnet");
+	expect_err("topology star\n", "x.conf:14: topology: unknown topology 'star' (subnet, net30 or p2p)");
 	expect_err("proto tcp4-client\n", "x.conf:14: proto: 'tcp4-client' is for clients; a server uses tcp-server");
 	expect_err("proto sctp\n", "x.conf:14: proto: unknown protocol 'sctp'");
 	expect_err("dev-type tap\n", "x.conf:14: dev-type: 'tap' is not supported yet (only tun)");

@@ -41,7 +41,7 @@ test_bounds(void **state)
 	struct pool pool;
 
 	p = pfx("10.8.0.0/24");
-	assert_int_equal(pool_init_subnet(&pool, &p), 0);
+	assert_int_equal(pool_init(&pool, &p, TOPO_SUBNET), 0);
 	{
 		struct addr g = ad("10.8.0.1");
 		assert_true(addr_eq(&pool.gateway, &g));
@@ -50,13 +50,13 @@ test_bounds(void **state)
 	pool_free(&pool);
 
 	p = pfx("10.8.0.0/30");
-	assert_int_equal(pool_init_subnet(&pool, &p), ERR_RANGE);
+	assert_int_equal(pool_init(&pool, &p, TOPO_SUBNET), ERR_RANGE);
 	p = pfx("10.0.0.0/15");
-	assert_int_equal(pool_init_subnet(&pool, &p), ERR_RANGE);
+	assert_int_equal(pool_init(&pool, &p, TOPO_SUBNET), ERR_RANGE);
 	p = pfx("fd00::/64");
-	assert_int_equal(pool_init_subnet(&pool, &p), ERR_RANGE);
+	assert_int_equal(pool_init(&pool, &p, TOPO_SUBNET), ERR_RANGE);
 	p = pfx("10.8.0.0/29");
-	assert_int_equal(pool_init_subnet(&pool, &p), 0);
+	assert_int_equal(pool_init(&pool, &p, TOPO_SUBNET), 0);
 	assert_int_equal(pool.size, 5);
 	pool_free(&pool);
 }
@@ -70,7 +70,7 @@ test_alloc_release(void **state)
 	uint32_t idx;
 	int i;
 
-	assert_int_equal(pool_init_subnet(&pool, &p), 0);
+	assert_int_equal(pool_init(&pool, &p, TOPO_SUBNET), 0);
 	for (i = 0; i < 5; i++) {
 		char s[16];
 
@@ -106,7 +106,7 @@ test_reserve(void **state)
 	struct addr a, s = ad("10.8.0.2");
 	uint32_t idx;
 
-	assert_int_equal(pool_init_subnet(&pool, &p), 0);
+	assert_int_equal(pool_init(&pool, &p, TOPO_SUBNET), 0);
 	assert_int_equal(pool_reserve(&pool, &s, &idx), 0);
 	assert_int_equal(pool_reserve(&pool, &s, &idx), ERR_EXISTS);
 	assert_int_equal(pool_alloc(&pool, &a, &idx), 0);
@@ -128,7 +128,7 @@ test_against_reference(void **state)
 
 	memset(ref, 0, sizeof(ref));
 	srand(7);
-	assert_int_equal(pool_init_subnet(&pool, &p), 0);
+	assert_int_equal(pool_init(&pool, &p, TOPO_SUBNET), 0);
 	assert_int_equal(pool.size, 1021);
 	for (step = 0; step < 20000; step++) {
 		if (rand() % 3 != 0) {
@@ -157,6 +157,57 @@ test_against_reference(void **state)
 	pool_free(&pool);
 }
 
+/* doc §13, verified on the wire with 2.6: net30 gives 10.8.0.6 (peer .5),
+ * then 10.8.0.10 (peer .9); p2p gives 10.8.0.4, 10.8.0.5 (peer .1). */
+static void
+test_net30_and_p2p(void **state)
+{
+	struct prefix p = pfx("10.8.0.0/24");
+	struct pool pool;
+	struct addr a, peer, want;
+	uint32_t idx;
+
+	assert_int_equal(pool_init(&pool, &p, TOPO_NET30), 0);
+	assert_int_equal(pool.size, 62);              /* 64 blocks less the first and last */
+	assert_int_equal(pool_alloc(&pool, &a, &idx), 0);
+	want = ad("10.8.0.6");
+	assert_true(addr_eq(&a, &want));
+	pool_peer_addr(&pool, &a, &peer);
+	want = ad("10.8.0.5");
+	assert_true(addr_eq(&peer, &want));
+	assert_int_equal(pool_alloc(&pool, &a, &idx), 0);
+	want = ad("10.8.0.10");
+	assert_true(addr_eq(&a, &want));
+	assert_int_equal(idx, 1);
+	/* only b+2 of a block is a pool address */
+	want = ad("10.8.0.9");
+	assert_false(pool_index(&pool, &want, &idx));
+	want = ad("10.8.0.250");
+	assert_true(pool_index(&pool, &want, &idx));
+	assert_int_equal(idx, 61);
+	want = ad("10.8.0.254");
+	assert_false(pool_index(&pool, &want, &idx));
+	pool_free(&pool);
+	/* a /29 has no net30 block left for clients */
+	p = pfx("10.8.0.0/29");
+	assert_int_equal(pool_init(&pool, &p, TOPO_NET30), ERR_RANGE);
+
+	p = pfx("10.8.0.0/24");
+	assert_int_equal(pool_init(&pool, &p, TOPO_P2P), 0);
+	assert_int_equal(pool.size, 248);             /* .4 .. .251 */
+	assert_int_equal(pool_alloc(&pool, &a, &idx), 0);
+	want = ad("10.8.0.4");
+	assert_true(addr_eq(&a, &want));
+	pool_peer_addr(&pool, &a, &peer);
+	want = ad("10.8.0.1");
+	assert_true(addr_eq(&peer, &want));
+	want = ad("10.8.0.251");
+	assert_true(pool_index(&pool, &want, &idx));
+	want = ad("10.8.0.252");
+	assert_false(pool_index(&pool, &want, &idx));
+	pool_free(&pool);
+}
+
 int
 main(void)
 {
@@ -165,6 +216,7 @@ main(void)
 		cmocka_unit_test(test_alloc_release),
 		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_against_reference),
+		cmocka_unit_test(test_net30_and_p2p),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

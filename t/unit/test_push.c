@@ -23,6 +23,7 @@ static void
 base_input(struct push_input *in)
 {
 	memset(in, 0, sizeof(*in));
+	in->topology = TOPO_SUBNET;
 	assert_int_equal(prefix_parse("10.8.0.0/24", false, &in->net), 0);
 	assert_int_equal(addr_parse("10.8.0.1", &in->gateway), 0);
 	assert_int_equal(addr_parse("10.8.0.2", &in->ifconfig), 0);
@@ -181,6 +182,32 @@ test_select_cipher(void **state)
 	assert_null(push_select_cipher(srv, 3, NULL, &pi));
 }
 
+/* doc §13, seen from 2.6: net30 pushes a host route to the server and
+ * `ifconfig b+2 b+1`; p2p pushes no route and `ifconfig NET+4+k NET+1`. */
+static void
+test_net30_p2p(void **state)
+{
+	struct push_input in;
+	static struct push_out out;
+
+	base_input(&in);
+	in.topology = TOPO_NET30;
+	in.ping = in.ping_restart = 0;
+	in.proto_flags = 0;
+	in.tun_mtu = 0;
+	assert_int_equal(addr_parse("10.8.0.6", &in.ifconfig), 0);
+	assert_int_equal(addr_parse("10.8.0.5", &in.ifconfig_peer), 0);
+	assert_int_equal(push_build(&in, &out), 0);
+	assert_string_equal(out.msg[0], "PUSH_REPLY,route 10.8.0.1,topology net30,"
+	    "ifconfig 10.8.0.6 10.8.0.5,peer-id 0,cipher AES-256-GCM");
+	in.topology = TOPO_P2P;
+	assert_int_equal(addr_parse("10.8.0.4", &in.ifconfig), 0);
+	assert_int_equal(addr_parse("10.8.0.1", &in.ifconfig_peer), 0);
+	assert_int_equal(push_build(&in, &out), 0);
+	assert_string_equal(out.msg[0], "PUSH_REPLY,topology p2p,ifconfig 10.8.0.4 10.8.0.1,"
+	    "peer-id 0,cipher AES-256-GCM");
+}
+
 int
 main(void)
 {
@@ -190,6 +217,7 @@ main(void)
 		cmocka_unit_test(test_hostile_options),
 		cmocka_unit_test(test_continuation),
 		cmocka_unit_test(test_select_cipher),
+		cmocka_unit_test(test_net30_p2p),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
