@@ -777,6 +777,39 @@ h_server(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
 	return 0;
 }
 
+/* server-ipv6 P/len (doc §13): 64 <= len <= 124, as 2.6 requires. */
+static int
+h_server_ipv6(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+	      struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	struct prefix p;
+	int r;
+
+	r = prefix_parse(l->argv[1], false, &p);
+	if (r != 0 || p.a.family != AF_INET6)
+		return conf_errf(err, l, "server-ipv6: '%s' is not an IPv6 network with no host bits "
+		    "set (e.g. fd00:8::/64)", l->argv[1]);
+	if (p.len < 64 || p.len > 124)
+		return conf_errf(err, l, "server-ipv6: /%u is out of range: the prefix must be "
+		    "/64 to /124", (unsigned)p.len);
+	c->server_net6 = p;
+	c->has_server_ipv6 = true;
+	return 0;
+}
+
+static void
+p_server_ipv6(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+	char s[PREFIX_STR_MAX];
+
+	if (!c->has_server_ipv6)
+		return;
+	prefix_format(&c->server_net6, s, sizeof(s));
+	fprintf(f, "server-ipv6 %s\n", s);
+}
+
 static void
 p_server(FILE *f, const struct conf_directive *dir, const void *o)
 {
@@ -1132,7 +1165,7 @@ static const struct conf_directive table[] = {
 	{ "reneg-sec",             1, 2,   S | C,     false, h_reneg_sec, p_reneg_sec },
 	{ "replay-window",         1, 2,   S | C,     false, h_replay_window, p_replay_window },
 	{ "server",                2, 3,   S,         false, h_server, p_server },
-	{ "server-ipv6",           0, ANY, S,         false, h_unsupported, NULL },
+	{ "server-ipv6",           1, 1,   S,         false, h_server_ipv6, p_server_ipv6 },
 	{ "status",                0, ANY, S | C,     false, h_unsupported, NULL },
 	{ "tls-auth",              1, 2,   S | C,     true,  h_tls_auth, p_tls_auth },
 	{ "tls-crypt",             1, 1,   S | C,     true,  h_tls_crypt, p_blob,

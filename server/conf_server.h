@@ -71,6 +71,8 @@ struct server_conf {
 	bool tls_server;                 /* `tls-server`, also implied by `server` */
 	struct prefix server_net;        /* from `server` (required): IPv4, /16../29, host bits 0 */
 	bool server_nopool;
+	struct prefix server_net6;       /* from `server-ipv6` */
+	bool has_server_ipv6;
 	struct conf_blob ca, cert, key, dh; bool dh_none;
 	/* control-channel protection (doc §5) */
 	struct conf_blob tls_auth, tls_crypt, tls_crypt_v2;

@@ -289,6 +289,7 @@ close_same_cn(struct engine *e, struct peer *self)
 			self->has_vaddr = true;
 			e->by_vaddr[self->pool_idx] = self;
 			o->has_vaddr = false;
+			o->has_vaddr6 = false;
 		}
 		if (o->holds_slot && !self->holds_slot) {
 			self->holds_slot = true;
@@ -347,6 +348,10 @@ env_authorize(void *owner, struct peer *p, const struct kmsg *km, const struct p
 	}
 	p->has_vaddr = true;
 	e->by_vaddr[p->pool_idx] = p;
+	if (e->pool.has6) {
+		pool_addr6(&e->pool, p->pool_idx, &p->vaddr6);
+		p->has_vaddr6 = true;
+	}
 	if (!p->holds_slot) {
 		p->holds_slot = true;
 		e->n_clients++;
@@ -368,7 +373,7 @@ static void
 env_keys_ready(void *owner, struct peer *p, struct keystate *ks, uint64_t now)
 {
 	struct engine *e = owner;
-	char addr[ADDR_STR_MAX], tls[160], framing[48] = "";
+	char addr[2 * ADDR_STR_MAX], tls[160], framing[48] = "";
 
 	if (ks->key_id != 0) {
 		log_info("peer %u (%s): new data channel key %u ready", p->id, p->cn, ks->key_id);
@@ -381,6 +386,12 @@ env_keys_ready(void *owner, struct peer *p, struct keystate *ks, uint64_t now)
 	 * session goes only now that the new one has authenticated. */
 	peer_for_each_at_addr(&e->peers, p, replace_older, e);
 	addr_format(&p->vaddr, addr, sizeof(addr));
+	if (p->has_vaddr6) {
+		size_t n = strlen(addr);
+
+		addr[n++] = ' ';
+		addr_format(&p->vaddr6, addr + n, sizeof(addr) - n);
+	}
 	tls_sess_describe(ks->tls, tls, sizeof(tls));
 	if (p->comp != COMP_NONE)
 		snprintf(framing, sizeof(framing), ", framing %s",
@@ -1195,6 +1206,11 @@ setup_tun(struct engine *e)
 	p.len = e->pool.net.len;
 	if (r == 0)
 		r = rtnl_addr_add(e->rtnl, e->tun_ifindex, &p);
+	if (r == 0 && e->pool.has6) {
+		p.a = e->pool.gateway6;
+		p.len = e->pool.net6.len;
+		r = rtnl_addr_add(e->rtnl, e->tun_ifindex, &p);
+	}
 	if (r == 0)
 		r = rtnl_link_set(e->rtnl, e->tun_ifindex, true, e->conf->tun_mtu);
 	if (r != 0) {
@@ -1402,6 +1418,11 @@ engine_new(struct server_conf *conf, struct engine **out)
 	r = pool_init(&e->pool, &conf->server_net, conf->topology);
 	if (r != 0) {
 		log_err("cannot build the address pool: %s", err_str(r));
+		return r;
+	}
+	if (conf->has_server_ipv6 && (r = pool_add_ipv6(&e->pool, &conf->server_net6)) != 0) {
+		log_err("server-ipv6: the prefix has fewer addresses than the IPv4 pool (%u)",
+		    e->pool.size);
 		return r;
 	}
 	e->by_vaddr = calloc(e->pool.size, sizeof(*e->by_vaddr));

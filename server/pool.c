@@ -54,6 +54,50 @@ pool_init(struct pool *p, const struct prefix *net, enum topology t)
 	return 0;
 }
 
+int
+pool_add_ipv6(struct pool *p, const struct prefix *net6)
+{
+	uint64_t room;
+
+	if (net6->a.family != AF_INET6 || net6->len < 64 || net6->len > 124)
+		return ERR_RANGE;
+	p->net6 = *net6;
+	prefix_canon(&p->net6);
+	addr_v6_add(&p->net6.a, 1, &p->gateway6);
+	addr_v6_add(&p->net6.a, net6->len >= 112 ? 2 : 0x1000, &p->base6);
+	/* addresses from base6 to the end of the prefix */
+	room = net6->len == 64 ? UINT64_MAX : (UINT64_C(1) << (128 - net6->len)) -
+	    (net6->len >= 112 ? 2 : 0x1000);
+	if (room < p->size)
+		return ERR_RANGE;
+	p->has6 = true;
+	return 0;
+}
+
+void
+pool_addr6(const struct pool *p, uint32_t idx, struct addr *out)
+{
+	addr_v6_add(&p->base6, idx, out);
+}
+
+static bool
+pool_index6(const struct pool *p, const struct addr *a, uint32_t *idx)
+{
+	uint64_t lo = 0, base = 0;
+	unsigned i;
+
+	if (!p->has6 || memcmp(a->b, p->base6.b, 8) != 0)
+		return false;
+	for (i = 8; i < 16; i++) {
+		lo = lo << 8 | a->b[i];
+		base = base << 8 | p->base6.b[i];
+	}
+	if (lo < base || lo - base >= p->size)
+		return false;
+	*idx = (uint32_t)(lo - base);
+	return true;
+}
+
 void
 pool_peer_addr(const struct pool *p, const struct addr *client, struct addr *out)
 {
@@ -77,6 +121,8 @@ pool_index(const struct pool *p, const struct addr *a, uint32_t *idx)
 {
 	uint32_t v;
 
+	if (a->family == AF_INET6)
+		return pool_index6(p, a, idx);
 	if (a->family != AF_INET || p->size == 0)
 		return false;
 	v = addr_v4(a);

@@ -30,6 +30,12 @@ struct pool {
 	uint32_t size;          /* number of addresses */
 	uint32_t used;
 	uint64_t *bits;         /* bit i set = first+i is taken */
+	/* server-ipv6: client i also gets base6 + i, so both families share
+	 * one index (2.6 hands the two out in parallel too) */
+	bool has6;
+	struct prefix net6;
+	struct addr gateway6;   /* P+1 */
+	struct addr base6;      /* P+0x1000, or P+2 for /112 and longer */
 };
 
 /* `server NET MASK`: the server takes NET+1 in every topology; clients get
@@ -44,6 +50,11 @@ int pool_init(struct pool *p, const struct prefix *net, enum topology t);
  * argument in net30 and p2p). */
 void pool_peer_addr(const struct pool *p, const struct addr *client, struct addr *out);
 void pool_free(struct pool *p);
+/* Add IPv6 addresses from `server-ipv6 P/len` (64..124). ERR_RANGE if the
+ * prefix has fewer addresses than the IPv4 pool. */
+int pool_add_ipv6(struct pool *p, const struct prefix *net6);
+/* The IPv6 address of pool index idx. */
+void pool_addr6(const struct pool *p, uint32_t idx, struct addr *out);
 
 /* Take the lowest free address. ERR_FULL when exhausted. */
 int pool_alloc(struct pool *p, struct addr *out, uint32_t *idx);
@@ -51,7 +62,7 @@ int pool_alloc(struct pool *p, struct addr *out, uint32_t *idx);
 int pool_reserve(struct pool *p, const struct addr *a, uint32_t *idx);
 /* Give an address back; releasing a free or foreign address is a no-op that returns ERR_NOTFOUND. */
 int pool_release(struct pool *p, const struct addr *a);
-/* Index of an address inside the pool range (taken or not). */
+/* Index of an address inside the pool range (taken or not); either family. */
 bool pool_index(const struct pool *p, const struct addr *a, uint32_t *idx);
 bool pool_in_use(const struct pool *p, uint32_t idx);
 

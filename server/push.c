@@ -92,7 +92,9 @@ push_build(const struct push_input *in, struct push_out *out)
 	for (i = 0; i < in->n_cfg_push; i++)
 		packer_add(&pk, in->cfg_push[i]);
 
-	/* the lines 2.6's `server` helper generates (doc §13) */
+	/* the lines 2.6's `server` and `server-ipv6` helpers generate (doc §13) */
+	if (in->has6)
+		packer_add(&pk, "tun-ipv6");
 	addr_format(&in->gateway, a, sizeof(a));
 	if (in->topology == TOPO_SUBNET) {
 		packer_addf(&pk, "route-gateway %s", a);
@@ -110,6 +112,11 @@ push_build(const struct push_input *in, struct push_out *out)
 	if (in->compress != NULL)
 		packer_add(&pk, in->compress);
 
+	if (in->has6) {
+		addr_format(&in->ifconfig6, a, sizeof(a));
+		addr_format(&in->gateway6, b, sizeof(b));
+		packer_addf(&pk, "ifconfig-ipv6 %s/%u %s", a, (unsigned)in->len6, b);
+	}
 	addr_format(&in->ifconfig, a, sizeof(a));
 	if (in->topology == TOPO_SUBNET) {
 		addr_netmask_from_len(in->net.len, &mask);

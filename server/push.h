@@ -32,6 +32,9 @@ struct push_input {
 	struct prefix net;            /* client network */
 	struct addr gateway;          /* server's tunnel address */
 	struct addr ifconfig_peer;    /* net30/p2p: the client's point-to-point peer */
+	bool has6;                    /* server-ipv6 */
+	struct addr ifconfig6, gateway6;
+	uint8_t len6;
 	uint32_t ping, ping_restart;  /* 0 = not pushed */
 	const char *compress;         /* "compress stub-v2", "comp-lzo no", ...; NULL = none */
 	struct addr ifconfig;         /* the client's address */

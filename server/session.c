@@ -189,6 +189,12 @@ send_push_reply(const struct session_env *env, struct peer *p, struct keystate *
 	in.net = env->pool->net;
 	in.gateway = env->pool->gateway;
 	pool_peer_addr(env->pool, &p->vaddr, &in.ifconfig_peer);
+	if (p->has_vaddr6) {
+		in.has6 = true;
+		in.ifconfig6 = p->vaddr6;
+		in.gateway6 = env->pool->gateway6;
+		in.len6 = env->pool->net6.len;
+	}
 	in.ping = c->keepalive_ping;
 	in.ping_restart = c->keepalive_restart;
 	in.compress = comp_mode_push_string((enum comp_mode)p->comp);

@@ -177,7 +177,9 @@ t_ping() {
 # 1300-byte ones, e.g. "-p 00" for a compressible payload), stop both.
 # Needs SRV, CLI (namespaces joined as 192.0.2.1/.2) and P (a PKI) set.
 # SERVER_LINES may set the topology (or say "#no-topology" for 2.6's
-# default); T_EXPECT_ADDR, if set, is the address the client must get.
+# default); T_EXPECT_ADDR, if set, is the address the client must get;
+# T_PING6, if set, is the IPv6 address it must get inside the tunnel, then
+# pinged both ways (server side T_GW6, default fd00:8::1).
 t_case() {
 	name=$1 proto=$2 slines=$3 clines=$4 pargs=${5:-}
 	cat >"$T_DIR/$name-server.conf" <<EOC
@@ -223,6 +225,13 @@ EOC
 	ip netns exec "$CLI" ping -n -q -c 3 -i 0.2 -W 2 -w 5 -s 1300 $pargs 10.8.0.1 >/dev/null 2>&1 &&
 		ip netns exec "$SRV" ping -n -q -c 3 -i 0.2 -W 2 -w 5 -s 1300 $pargs "$a" >/dev/null 2>&1 ||
 		t_fail "$name: 1300-byte packets do not cross the tunnel"
+	if [ -n "${T_PING6:-}" ]; then
+		a6=$(ip -n "$CLI" -6 -o addr show dev tun0 scope global | awk '{print $4}' | cut -d/ -f1)
+		[ "$a6" = "$T_PING6" ] || t_fail "$name: client got IPv6 address '$a6', want $T_PING6"
+		ip netns exec "$CLI" ping -6 -n -q -c 3 -i 0.2 -W 2 -w 5 -s 1300 "${T_GW6:-fd00:8::1}" \
+			>/dev/null 2>&1 && ip netns exec "$SRV" ping -6 -n -q -c 3 -i 0.2 -W 2 -w 5 "$a6" \
+			>/dev/null 2>&1 || t_fail "$name: no IPv6 traffic through the tunnel"
+	fi
 	kill -TERM "$cpid"; t_wait_exit "$cpid" 10
 	kill -TERM "$spid"; t_wait_exit "$spid" 10 || t_fail "$name: endpoint did not stop"
 	[ "$T_RC" = 0 ] || t_fail "$name: endpoint exited with $T_RC"

@@ -208,6 +208,52 @@ test_net30_and_p2p(void **state)
 	pool_free(&pool);
 }
 
+/* doc §13: server-ipv6 fd00:8::/64 gives fd00:8::1000, ::1001, ...; /112
+ * and longer start at P+2; v6 addresses share the IPv4 index. */
+static void
+test_ipv6(void **state)
+{
+	struct prefix p = pfx("10.8.0.0/24"), p6;
+	struct pool pool;
+	struct addr a, a6, want;
+	uint32_t idx, idx6;
+
+	assert_int_equal(pool_init(&pool, &p, TOPO_SUBNET), 0);
+	p6 = pfx("fd00:8::/64");
+	assert_int_equal(pool_add_ipv6(&pool, &p6), 0);
+	want = ad("fd00:8::1");
+	assert_true(addr_eq(&pool.gateway6, &want));
+	assert_int_equal(pool_alloc(&pool, &a, &idx), 0);
+	assert_int_equal(pool_alloc(&pool, &a, &idx), 0);
+	pool_addr6(&pool, idx, &a6);
+	want = ad("fd00:8::1001");
+	assert_true(addr_eq(&a6, &want));
+	assert_true(pool_index(&pool, &a6, &idx6));
+	assert_int_equal(idx6, idx);
+	want = ad("fd00:8::fff");
+	assert_false(pool_index(&pool, &want, &idx6));
+	want = ad("fd00:9::1000");
+	assert_false(pool_index(&pool, &want, &idx6));
+	want = ad("fd00:8::1000:0:0:1000");
+	assert_false(pool_index(&pool, &want, &idx6));
+	pool_free(&pool);
+
+	assert_int_equal(pool_init(&pool, &p, TOPO_SUBNET), 0);
+	p6 = pfx("fd00:8::/112");
+	assert_int_equal(pool_add_ipv6(&pool, &p6), 0);
+	pool_addr6(&pool, 0, &a6);
+	want = ad("fd00:8::2");
+	assert_true(addr_eq(&a6, &want));
+	pool_free(&pool);
+	/* a /124 has 14 addresses left: not enough for 253 IPv4 clients */
+	assert_int_equal(pool_init(&pool, &p, TOPO_SUBNET), 0);
+	p6 = pfx("fd00:8::/124");
+	assert_int_equal(pool_add_ipv6(&pool, &p6), ERR_RANGE);
+	p6 = pfx("fd00:8::/60");
+	assert_int_equal(pool_add_ipv6(&pool, &p6), ERR_RANGE);
+	pool_free(&pool);
+}
+
 int
 main(void)
 {
@@ -217,6 +263,7 @@ main(void)
 		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_against_reference),
 		cmocka_unit_test(test_net30_and_p2p),
+		cmocka_unit_test(test_ipv6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

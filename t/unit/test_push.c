@@ -208,6 +208,31 @@ test_net30_p2p(void **state)
 	    "peer-id 0,cipher AES-256-GCM");
 }
 
+/* The reply 2.6.14 sent with server-ipv6 fd00:8::/64 and operator pushes
+ * (doc §13, verified on the wire), minus block-outside-dns and dyn-tls-crypt. */
+static void
+test_ipv6_matches_26(void **state)
+{
+	char *pushes[] = { "redirect-gateway def1 bypass-dhcp", "dhcp-option DNS 10.8.0.1",
+		"route 192.168.50.0 255.255.255.0" };
+	struct push_input in;
+	static struct push_out out;
+
+	base_input(&in);
+	in.cfg_push = pushes;
+	in.n_cfg_push = 3;
+	in.has6 = true;
+	in.len6 = 64;
+	assert_int_equal(addr_parse("fd00:8::1000", &in.ifconfig6), 0);
+	assert_int_equal(addr_parse("fd00:8::1", &in.gateway6), 0);
+	assert_int_equal(push_build(&in, &out), 0);
+	assert_string_equal(out.msg[0], "PUSH_REPLY,redirect-gateway def1 bypass-dhcp,"
+	    "dhcp-option DNS 10.8.0.1,route 192.168.50.0 255.255.255.0,tun-ipv6,"
+	    "route-gateway 10.8.0.1,topology subnet,ping 10,ping-restart 60,"
+	    "ifconfig-ipv6 fd00:8::1000/64 fd00:8::1,ifconfig 10.8.0.2 255.255.255.0,peer-id 0,"
+	    "cipher AES-256-GCM,protocol-flags cc-exit tls-ekm,tun-mtu 1500");
+}
+
 int
 main(void)
 {
@@ -218,6 +243,7 @@ main(void)
 		cmocka_unit_test(test_continuation),
 		cmocka_unit_test(test_select_cipher),
 		cmocka_unit_test(test_net30_p2p),
+		cmocka_unit_test(test_ipv6_matches_26),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
