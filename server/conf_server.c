@@ -599,6 +599,46 @@ h_proto(void *ctx, const struct conf_directive *dir, const struct conf_line *l, 
 	return conf_errf(err, l, "proto: unknown protocol '%s'", p);
 }
 
+/* listen-also PROTO [PORT] (endpoint directive): serve the other transport
+ * too, with the same sessions, pool and limits; 2.6 needs two daemons. */
+static int
+h_listen_also(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+	      struct conf_err *err)
+{
+	static const char *const ok[] = { "udp", "udp4", "udp6", "tcp", "tcp4", "tcp6", "tcp-server",
+		"tcp4-server", "tcp6-server" };
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	const char *p = l->argv[1];
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcmp(p, ok[i]) == 0)
+			break;
+	if (i == sizeof(ok) / sizeof(ok[0]))
+		return conf_errf(err, l, "listen-also: '%s' is not a server protocol (udp, udp6, "
+		    "tcp-server, tcp6-server, ...)", p);
+	c->listen_also_port = 0;
+	if (l->argc == 3 && conf_arg_port(l, 2, &c->listen_also_port, err) != 0)
+		return ERR_CONFIG;
+	snprintf(c->listen_also, sizeof(c->listen_also), "%s", p);
+	c->listen_also_tcp = p[0] == 't';
+	c->has_listen_also = true;
+	return 0;
+}
+
+static void
+p_listen_also(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (!c->has_listen_also)
+		return;
+	fprintf(f, "listen-also %s", c->listen_also);
+	if (c->listen_also_port != 0)
+		fprintf(f, " %u", (unsigned)c->listen_also_port);
+	fputc('\n', f);
+}
+
 static void
 p_proto(FILE *f, const struct conf_directive *dir, const void *o)
 {
@@ -1148,6 +1188,7 @@ static const struct conf_directive table[] = {
 	{ "keepalive",             2, 2,   S | C,     false, h_keepalive, p_keepalive },
 	{ "key",                   1, 1,   S | C,     true,  BLOB(key) },
 	{ "key-direction",         1, 1,   S | C,     false, h_key_direction, p_key_direction },
+	{ "listen-also",           1, 2,   S,         false, h_listen_also, p_listen_also },
 	{ "local",                 1, 1,   S | C,     false, h_local, p_local },
 	{ "log",                   0, ANY, S | C,     false, h_unsupported, NULL },
 	{ "log-append",            0, ANY, S | C,     false, h_unsupported, NULL },
@@ -1226,6 +1267,15 @@ check_whole(struct cs_ctx *x, struct conf_err *err)
 		c->family = AF_INET;
 	else
 		c->family = c->has_local ? c->local.family : AF_INET;
+	if (c->has_listen_also) {
+		if (c->listen_also_tcp == c->tcp)
+			return conf_errf_file(err, f, "'listen-also %s' repeats the main protocol '%s': "
+			    "it adds the other transport", c->listen_also, c->proto);
+		c->listen_also_family = c->listen_also[3] == '6' ? AF_INET6 :
+		    c->listen_also[3] == '4' ? AF_INET : c->family;
+		if (c->listen_also_port == 0)
+			c->listen_also_port = c->port;
+	}
 	if (c->has_local && c->local.family != c->family)
 		return conf_errf_file(err, f, "'local' is an %s address but 'proto %s' is %s-only",
 		    c->local.family == AF_INET ? "IPv4" : "IPv6", c->proto,

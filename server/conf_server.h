@@ -60,6 +60,11 @@ struct server_conf {
 	uint16_t port;                   /* 1194 */
 	char proto[16];                  /* as written: "udp" (default), "udp6", "tcp-server", ... */
 	bool tcp;                        /* a TCP server (tcp, tcp-server, tcp4/6[-server]) */
+	bool has_listen_also;            /* listen-also: the other transport as well */
+	char listen_also[16];
+	bool listen_also_tcp;
+	int listen_also_family;
+	uint16_t listen_also_port;       /* 0 in the config = same as port */
 	int family;                      /* AF_INET (udp/udp4), AF_INET6 (udp6: dual-stack socket);
 	                                  * plain udp follows `local` if that is IPv6 (2.6 resolves
 	                                  * it with AF_UNSPEC) */

@@ -1222,99 +1222,91 @@ setup_tun(struct engine *e)
 	return 0;
 }
 
-static int
-setup_udp(struct engine *e)
+/* The address to bind for one listening socket: `local` if given, else the
+ * wildcard of the family (an IPv6 socket is dual-stack). */
+static socklen_t
+bind_addr(const struct server_conf *c, int family, uint16_t port, struct sockaddr_storage *ss)
 {
-	const struct server_conf *c = e->conf;
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int one = 1, zero = 0, sz = SOCKBUF_BYTES;
-	char where[SOCKADDR_STR_MAX];
-
-	memset(&ss, 0, sizeof(ss));
-	if (c->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 
 		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(c->port);
-		if (c->has_local)
+		s6->sin6_port = htons(port);
+		if (c->has_local && c->local.family == AF_INET6)
 			memcpy(&s6->sin6_addr, c->local.b, 16);
-		sl = sizeof(*s6);
+		return sizeof(*s6);
 	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 
 		s4->sin_family = AF_INET;
-		s4->sin_port = htons(c->port);
-		if (c->has_local)
+		s4->sin_port = htons(port);
+		if (c->has_local && c->local.family == AF_INET)
 			memcpy(&s4->sin_addr, c->local.b, 4);
-		sl = sizeof(*s4);
+		return sizeof(*s4);
 	}
-	e->udp_fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (e->udp_fd < 0) {
+}
+
+static int
+listen_socket(struct engine *e, int type, int family, uint16_t port, struct sockaddr_storage *ss,
+	      socklen_t *sl, char *where, size_t wcap)
+{
+	int fd, one = 1, zero = 0;
+
+	*sl = bind_addr(e->conf, family, port, ss);
+	sockaddr_format((struct sockaddr *)ss, *sl, where, wcap);
+	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
 		log_warn("socket");
-		return ERR_SYS;
+		return -1;
 	}
-	if (ss.ss_family == AF_INET6)
-		setsockopt(e->udp_fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	setsockopt(e->udp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	return fd;
+}
+
+static int
+setup_udp(struct engine *e, int family, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int sz = SOCKBUF_BYTES;
+	char where[SOCKADDR_STR_MAX];
+
+	e->udp_fd = listen_socket(e, SOCK_DGRAM, family, port, &ss, &sl, where, sizeof(where));
+	if (e->udp_fd < 0)
+		return ERR_SYS;
 	/* Larger buffers absorb bursts between two loop iterations; failure
 	 * only costs throughput, so it is not fatal. */
 	setsockopt(e->udp_fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	setsockopt(e->udp_fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	sockaddr_format((struct sockaddr *)&ss, sl, where, sizeof(where));
-	if (!c->has_local && dp_local_enable(e->udp_fd, ss.ss_family) != 0)
+	if (!e->conf->has_local && dp_local_enable(e->udp_fd, family) != 0)
 		log_warn("cannot ask for datagrams' local addresses; replies may leave from "
 		    "another address on a multihomed host");
 	if (bind(e->udp_fd, (struct sockaddr *)&ss, sl) != 0) {
 		log_warn("cannot bind UDP %s", where);
 		return ERR_SYS;
 	}
-	log_info("UDP%s link local (bound): %s", ss.ss_family == AF_INET6 ? "v6" : "v4", where);
+	log_info("UDP%s link local (bound): %s", family == AF_INET6 ? "v6" : "v4", where);
 	return 0;
 }
 
 static int
-setup_tcp(struct engine *e)
+setup_tcp(struct engine *e, int family, uint16_t port)
 {
-	const struct server_conf *c = e->conf;
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	int one = 1, zero = 0;
 	char where[SOCKADDR_STR_MAX];
 
-	memset(&ss, 0, sizeof(ss));
-	if (c->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(c->port);
-		if (c->has_local)
-			memcpy(&s6->sin6_addr, c->local.b, 16);
-		sl = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(c->port);
-		if (c->has_local)
-			memcpy(&s4->sin_addr, c->local.b, 4);
-		sl = sizeof(*s4);
-	}
-	e->listen_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (e->listen_fd < 0) {
-		log_warn("socket");
+	e->listen_fd = listen_socket(e, SOCK_STREAM, family, port, &ss, &sl, where, sizeof(where));
+	if (e->listen_fd < 0)
 		return ERR_SYS;
-	}
-	if (ss.ss_family == AF_INET6)
-		setsockopt(e->listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
-	setsockopt(e->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	sockaddr_format((struct sockaddr *)&ss, sl, where, sizeof(where));
 	if (bind(e->listen_fd, (struct sockaddr *)&ss, sl) != 0 || listen(e->listen_fd, 128) != 0) {
 		log_warn("cannot listen on TCP %s", where);
 		return ERR_SYS;
 	}
-	log_info("TCP%s link local (bound): %s, listening", ss.ss_family == AF_INET6 ? "v6" : "v4",
-	    where);
+	log_info("TCP%s link local (bound): %s, listening", family == AF_INET6 ? "v6" : "v4", where);
 	return 0;
 }
 
@@ -1447,7 +1439,13 @@ engine_new(struct server_conf *conf, struct engine **out)
 	}
 	if ((r = setup_tun(e)) != 0)
 		return r;
-	if ((r = conf->tcp ? setup_tcp(e) : setup_udp(e)) != 0)
+	if ((r = conf->tcp ? setup_tcp(e, conf->family, conf->port) :
+	    setup_udp(e, conf->family, conf->port)) != 0)
+		return r;
+	/* listen-also: the other transport, same sessions and pool */
+	if (conf->has_listen_also && (r = conf->listen_also_tcp ?
+	    setup_tcp(e, conf->listen_also_family, conf->listen_also_port) :
+	    setup_udp(e, conf->listen_also_family, conf->listen_also_port)) != 0)
 		return r;
 	dp_batch_init(e->tx, e->udp_fd);
 	e->tx->tcp_blocked = tcp_blocked;
@@ -1468,9 +1466,10 @@ engine_new(struct server_conf *conf, struct engine **out)
 	e->senv.authorize = env_authorize;
 	e->senv.keys_ready = env_keys_ready;
 
-	if (conf->tcp)
+	r = 0;
+	if (e->listen_fd >= 0)
 		r = ev_io_add(&e->loop, &e->listen_io, e->listen_fd, EPOLLIN, accept_cb);
-	else
+	if (r == 0 && e->udp_fd >= 0)
 		r = ev_io_add(&e->loop, &e->udp_io, e->udp_fd, EPOLLIN, udp_cb);
 	if (r != 0 ||
 	    (r = ev_io_add(&e->loop, &e->tun_io, e->tun_fd, EPOLLIN, tun_cb)) != 0 ||
