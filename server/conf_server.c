@@ -1203,6 +1203,8 @@ static const struct conf_directive table[] = {
 	{ "proto",                 1, 1,   S | C,     false, h_proto, p_proto },
 	{ "push",                  1, 1,   S | D,     false, h_push, p_push },
 	{ "remote-cert-tls",       1, 1,   S | C,     false, h_remote_cert_tls, p_remote_cert_tls },
+	{ "reneg-bytes",           1, 1,   S | C,     false, U32(reneg_bytes, 0, 2147483647) },
+	{ "reneg-pkts",            1, 1,   S | C,     false, U32(reneg_pkts, 0, 2147483647) },
 	{ "reneg-sec",             1, 2,   S | C,     false, h_reneg_sec, p_reneg_sec },
 	{ "replay-window",         1, 2,   S | C,     false, h_replay_window, p_replay_window },
 	{ "server",                2, 3,   S,         false, h_server, p_server },

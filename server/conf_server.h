@@ -103,6 +103,7 @@ struct server_conf {
 	uint32_t explicit_exit_notify;   /* 0; `explicit-exit-notify` alone means 1 */
 	uint32_t tun_mtu;                /* 1500 */
 	uint32_t reneg_sec, hand_window, tls_timeout;   /* 3600, 60, 2 */
+	uint32_t reneg_bytes, reneg_pkts;               /* 0 = off (2.6 default for AEAD) */
 	uint32_t reneg_sec_min;          /* 0 = 2.6 default (server: 90% of reneg_sec) */
 	uint32_t replay_window, replay_time;            /* 64, 15 */
 	int tls_version_min;             /* 0 = default (1.2); else 12 or 13 */

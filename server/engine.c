@@ -789,6 +789,10 @@ data_rx(struct engine *e, const uint8_t *data, size_t len, const struct sockaddr
 static void
 deliver(struct engine *e, struct peer *p, enum dp_kind kind, size_t n, uint64_t now)
 {
+	if (session_rekey_due(&e->senv, p)) {
+		session_tick(&e->senv, p, now);
+		peer_schedule(e, p);
+	}
 	switch (kind) {
 	case DP_IP:
 		if (write(e->tun_fd, e->pt, n) < 0)
@@ -1118,8 +1122,12 @@ tun_cb(struct ev_io *io, uint32_t revents, uint64_t now)
 			e->stats.tun_no_peer++;
 			continue;
 		}
-		if (dp_send(e->tx, p, e->pt, (size_t)n, now) == ERR_RANGE)
-			session_tick(&e->senv, p, now);   /* key exhausted: renegotiate */
+		dp_send(e->tx, p, e->pt, (size_t)n, now);
+		if (session_rekey_due(&e->senv, p)) {
+			/* the key has worn out (reneg-bytes/pkts, AEAD limits) */
+			session_tick(&e->senv, p, now);
+			peer_settle(e, p, now);
+		}
 	}
 }
 

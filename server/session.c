@@ -713,6 +713,19 @@ min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+bool
+session_rekey_due(const struct session_env *env, const struct peer *p)
+{
+	const struct dchan_key *k = &p->ks[0].dk;
+	const struct server_conf *c = env->conf;
+
+	if (p->state != PEER_ACTIVE || !p->ks[0].keys_ready || env->no_renegotiation)
+		return false;
+	return dchan_needs_rekey(k) ||
+	    (c->reneg_bytes != 0 && k->tx_bytes + k->rx_bytes >= c->reneg_bytes) ||
+	    (c->reneg_pkts != 0 && k->tx_packets + k->rx_packets >= c->reneg_pkts);
+}
+
 void
 session_tick(const struct session_env *env, struct peer *p, uint64_t now)
 {
@@ -736,7 +749,7 @@ session_tick(const struct session_env *env, struct peer *p, uint64_t now)
 		keystate_clear(&p->ks[1]);
 	}
 	if (p->state == PEER_ACTIVE && p->ks[0].keys_ready && !env->no_renegotiation &&
-	    (now >= reneg_due(env, p) || dchan_needs_rekey(&p->ks[0].dk)))
+	    (now >= reneg_due(env, p) || session_rekey_due(env, p)))
 		start_renegotiation(env, p, now);
 	flush_all(env, p, now);
 }

@@ -52,6 +52,10 @@ int session_start_stateful(const struct session_env *env, struct peer *p, const 
 /* A control packet from p's address whose session id is p's. */
 void session_rx(const struct session_env *env, struct peer *p, const struct ctl_pkt *pkt,
 		uint64_t now);
+/* Has the primary data key worn out (reneg-bytes, reneg-pkts, or the AEAD
+ * and packet-id limits of doc §8.7)?  Cheap enough to ask per packet; when
+ * true, session_tick() starts the renegotiation. */
+bool session_rekey_due(const struct session_env *env, const struct peer *p);
 /* Retransmissions, hand-window, renegotiation and lame-duck expiry. */
 void session_tick(const struct session_env *env, struct peer *p, uint64_t now);
 uint64_t session_deadline(const struct session_env *env, const struct peer *p);
