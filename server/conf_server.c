@@ -850,6 +850,40 @@ p_server_ipv6(FILE *f, const struct conf_directive *dir, const void *o)
 	fprintf(f, "server-ipv6 %s\n", s);
 }
 
+/* client-config-dir DIR: per-client files, read at authentication. */
+static int
+h_client_config_dir(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+		    struct conf_err *err)
+{
+	struct cs_ctx *x = ctx;
+	char full[PATH_MAX];
+	struct stat st;
+
+	if (resolve(x, l->argv[1], full, sizeof(full)) != 0)
+		return conf_errf(err, l, "client-config-dir: path '%s' is too long", l->argv[1]);
+	if (stat(full, &st) != 0 || !S_ISDIR(st.st_mode))
+		return conf_errf(err, l, "client-config-dir: '%s' is not a directory", full);
+	free(x->c->ccd_dir);
+	free(x->c->ccd_dir_as_written);
+	x->c->ccd_dir = strdup(full);
+	x->c->ccd_dir_as_written = strdup(l->argv[1]);
+	if (x->c->ccd_dir == NULL || x->c->ccd_dir_as_written == NULL)
+		return conf_errf(err, l, "client-config-dir: out of memory");
+	return 0;
+}
+
+static void
+p_client_config_dir(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (c->ccd_dir_as_written == NULL)
+		return;
+	fprintf(f, "client-config-dir ");
+	conf_print_token(f, c->ccd_dir_as_written);
+	fputc('\n', f);
+}
+
 static void
 p_server(FILE *f, const struct conf_directive *dir, const void *o)
 {
@@ -1078,6 +1112,9 @@ h_push(void *ctx, const struct conf_directive *dir, const struct conf_line *l, s
 	if (n > CONF_PUSH_MAX_LEN)
 		return conf_errf(err, l, "push: option is longer than %u characters",
 		    (unsigned)CONF_PUSH_MAX_LEN);
+	if (strchr(l->argv[1], ',') != NULL)
+		return conf_errf(err, l, "push: an option may not contain a comma (the client splits "
+		    "PUSH_REPLY on commas); use one push line per option");
 	if (c->n_push >= CONF_MAX_PUSH)
 		return conf_errf(err, l, "push: more than %u push lines", (unsigned)CONF_MAX_PUSH);
 	if ((s = strdup(l->argv[1])) == NULL)
@@ -1166,9 +1203,10 @@ static const struct conf_directive table[] = {
 	{ "allow-compression",     1, 1,   S | C,     false, h_allow_compression, p_allow_compression },
 	{ "auth",                  1, 1,   S | C,     false, h_auth, p_auth },
 	{ "ca",                    1, 1,   S | C,     true,  BLOB(ca) },
+	{ "ccd-exclusive",         0, 0,   S,         false, FLAG(ccd_exclusive) },
 	{ "cert",                  1, 1,   S | C,     true,  BLOB(cert) },
 	{ "cipher",                0, ANY, S | C | P, false, h_unsupported, NULL },
-	{ "client-config-dir",     0, ANY, S,         false, h_unsupported, NULL },
+	{ "client-config-dir",     1, 1,   S,         false, h_client_config_dir, p_client_config_dir },
 	{ "client-to-client",      0, ANY, S,         false, h_unsupported, NULL },
 	{ "comp-lzo",              0, 1,   S | C | P | D, false, h_compress, p_compress },
 	{ "compress",              0, 1,   S | C | P | D, false, h_compress, p_compress },
@@ -1365,6 +1403,8 @@ conf_server_free(struct server_conf *c)
 	blob_free(&c->cert);
 	blob_free(&c->key);
 	blob_free(&c->dh);
+	free(c->ccd_dir);
+	free(c->ccd_dir_as_written);
 	blob_free(&c->tls_auth);
 	blob_free(&c->tls_crypt);
 	blob_free(&c->tls_crypt_v2);

@@ -97,6 +97,9 @@ struct server_conf {
 	char data_ciphers_fallback[CONF_CIPHER_NAME_MAX];  /* "" = none */
 	uint32_t max_half_open;          /* P4: handshakes in progress, in all (256) */
 	uint32_t max_half_open_src;      /* P4: ... and per source address (5) */
+	char *ccd_dir;                   /* client-config-dir, resolved */
+	char *ccd_dir_as_written;
+	bool ccd_exclusive;              /* refuse clients without a ccd file */
 	bool duplicate_cn;               /* several clients may share a certificate CN */
 	bool persist_key, persist_tun;   /* accepted and remembered; privsep makes them moot */
 	uint32_t max_clients;            /* 1024 */

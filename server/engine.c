@@ -35,6 +35,8 @@
 
 #include "aead.h"
 #include "buf.h"
+#include "ccd.h"
+#include "conf.h"
 #include "comp.h"
 #include "cookie.h"
 #include "datapath.h"
@@ -301,6 +303,46 @@ close_same_cn(struct engine *e, struct peer *self)
 	}
 }
 
+/* client-config-dir (2.6 semantics): DIR/CN, else DIR/DEFAULT. */
+static int
+apply_ccd(struct engine *e, struct peer *p, char *reason, size_t cap)
+{
+	const struct server_conf *c = e->conf;
+	struct ccd *ccd;
+	char err[CONF_ERR_MAX];
+
+	ccd = calloc(1, sizeof(*ccd));
+	if (ccd == NULL)
+		return ERR_NOMEM;
+	if (ccd_load(c->ccd_dir, p->cn, ccd, err, sizeof(err)) != 0) {
+		log_warnx("peer %u (%s) %s: refused: client-config-dir: %s", p->id, p->cn, p->sa_str,
+		    err);
+		snprintf(reason, cap, "client configuration error");
+		free(ccd);
+		return ERR_CONFIG;
+	}
+	if (!ccd->found && c->ccd_exclusive) {
+		log_info("peer %u (%s) %s: refused: no client-config-dir file (ccd-exclusive)", p->id,
+		    p->cn, p->sa_str);
+		snprintf(reason, cap, "client not configured");
+		free(ccd);
+		return ERR_AUTH;
+	}
+	if (ccd->disable) {
+		log_info("peer %u (%s) %s: refused: disabled in client-config-dir", p->id, p->cn,
+		    p->sa_str);
+		snprintf(reason, cap, "client disabled");
+		ccd_free(ccd);
+		free(ccd);
+		return ERR_AUTH;
+	}
+	if (ccd->found)
+		p->ccd = ccd;
+	else
+		free(ccd);
+	return 0;
+}
+
 static int
 env_authorize(void *owner, struct peer *p, const struct kmsg *km, const struct peerinfo *pi,
 	      char *reason, size_t cap)
@@ -327,6 +369,8 @@ env_authorize(void *owner, struct peer *p, const struct kmsg *km, const struct p
 		snprintf(reason, cap, "Data channel cipher negotiation failed (no shared cipher)");
 		return ERR_AUTH;
 	}
+	if (c->ccd_dir != NULL && (r = apply_ccd(e, p, reason, cap)) != 0)
+		return r;
 	/* Without duplicate-cn the new session replaces one with the same name
 	 * and takes over its client slot and address. */
 	if (!c->duplicate_cn)
@@ -338,7 +382,49 @@ env_authorize(void *owner, struct peer *p, const struct kmsg *km, const struct p
 		    (p->iv_proto & IV_PROTO_AUTH_FAIL_TEMP) ? "TEMP: " : "");
 		return ERR_FULL;
 	}
-	r = p->has_vaddr ? 0 : pool_alloc(&e->pool, &p->vaddr, &p->pool_idx);
+	if (p->ccd != NULL && p->ccd->has_ifconfig && !(p->has_vaddr &&
+	    addr_eq(&p->vaddr, &p->ccd->ifconfig))) {
+		/* a static address from client-config-dir replaces any other */
+		if (p->has_vaddr) {
+			e->by_vaddr[p->pool_idx] = NULL;
+			pool_release(&e->pool, &p->vaddr);
+			p->has_vaddr = false;
+		}
+		r = pool_reserve(&e->pool, &p->ccd->ifconfig, &p->pool_idx);
+		if (r == 0) {
+			/* the second argument must be what we push: the netmask in
+			 * subnet, the point-to-point peer in net30/p2p */
+			struct addr want;
+
+			if (e->pool.topology == TOPO_SUBNET)
+				addr_netmask_from_len(e->pool.net.len, &want);
+			else
+				pool_peer_addr(&e->pool, &p->ccd->ifconfig, &want);
+			if (!addr_eq(&want, &p->ccd->ifconfig_2nd)) {
+				char w[ADDR_STR_MAX];
+
+				pool_release(&e->pool, &p->ccd->ifconfig);
+				addr_format(&want, w, sizeof(w));
+				log_warnx("peer %u (%s) %s: client-config-dir ifconfig-push: the second "
+				    "argument must be %s in this topology", p->id, p->cn, p->sa_str, w);
+				snprintf(reason, cap, "client configuration error");
+				return ERR_CONFIG;
+			}
+		}
+		if (r != 0) {
+			char a[ADDR_STR_MAX];
+
+			addr_format(&p->ccd->ifconfig, a, sizeof(a));
+			log_warnx("peer %u (%s) %s: client-config-dir address %s is %s", p->id, p->cn,
+			    p->sa_str, a, r == ERR_EXISTS ? "in use by another client" :
+			    "not an address this topology hands out");
+			snprintf(reason, cap, "static address unavailable");
+			return r;
+		}
+		p->vaddr = p->ccd->ifconfig;
+	}
+	r = p->has_vaddr || (p->ccd != NULL && p->ccd->has_ifconfig) ? 0 :
+	    pool_alloc(&e->pool, &p->vaddr, &p->pool_idx);
 	if (r != 0) {
 		log_warnx("peer %u (%s) %s: address pool exhausted (%u of %u in use)", p->id, p->cn,
 		    p->sa_str, e->pool.used, e->pool.size);

@@ -54,6 +54,10 @@ peer_free(struct peer *p)
 	for (i = 0; i < PEER_KS; i++)
 		keystate_clear(&p->ks[i]);
 	tlswrap_free(&p->wrap);
+	if (p->ccd != NULL) {
+		ccd_free(p->ccd);
+		free(p->ccd);
+	}
 	OPENSSL_cleanse(p, sizeof(*p));
 	free(p);
 }

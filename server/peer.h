@@ -28,6 +28,7 @@
 #include "reliable.h"
 #include "tls.h"
 #include "tlswrap.h"
+#include "ccd.h"
 
 /* Per key_state FSM (doc §4.5). */
 enum ks_state {
@@ -85,6 +86,7 @@ struct peer {
 	struct peer_local local;          /* our address it sends to */
 	struct tcp_conn *tcp;             /* TCP clients: their connection (not in the address hash) */
 	struct tlswrap wrap;              /* control-channel protection (tls-auth/crypt/crypt-v2) */
+	struct ccd *ccd;                  /* its client-config-dir file, if one applied */
 	socklen_t salen;
 	char sa_str[SOCKADDR_STR_MAX];
 	uint8_t ssid[SESSION_ID_LEN];     /* ours (the cookie) */

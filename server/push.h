@@ -28,6 +28,8 @@ enum {
 struct push_input {
 	char *const *cfg_push;        /* operator `push` options, in config order */
 	unsigned n_cfg_push;
+	char *const *ccd_push;        /* this client's client-config-dir push lines */
+	unsigned n_ccd_push;
 	enum topology topology;
 	struct prefix net;            /* client network */
 	struct addr gateway;          /* server's tunnel address */

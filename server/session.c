@@ -185,6 +185,12 @@ send_push_reply(const struct session_env *env, struct peer *p, struct keystate *
 	memset(&in, 0, sizeof(in));
 	in.cfg_push = c->push;
 	in.n_cfg_push = c->n_push;
+	if (p->ccd != NULL) {
+		if (p->ccd->push_reset)
+			in.n_cfg_push = 0;
+		in.ccd_push = p->ccd->push;
+		in.n_ccd_push = p->ccd->n_push;
+	}
 	in.topology = env->pool->topology;
 	in.net = env->pool->net;
 	in.gateway = env->pool->gateway;
