@@ -26,13 +26,30 @@
  *  - Memory per idle session stays small: SSL_MODE_RELEASE_BUFFERS, no
  *    session cache and no tickets (OpenVPN never resumes; each key_id does a
  *    full handshake).
+ *
+ * Revocation (crl-verify, as OpenVPN 2.6's OpenSSL backend: CRLs in the
+ * X509_STORE with CRL_CHECK|CRL_CHECK_ALL).  The context keeps its CA
+ * certificates and parsed CRLs; a CRL change builds a complete new
+ * X509_STORE and swaps it into the SSL_CTX.  libssl looks the store up
+ * through the SSL_CTX at verification time, so every handshake verified
+ * after the swap (also one already under way) sees the new CRLs, while a
+ * failed load leaves the old store in place.  Live sessions are checked on
+ * request (tls_sess_peer_revoked) against the verified chain libssl keeps
+ * for the SSL's lifetime.  Deviation from 2.6, for P12: a missing CRL for
+ * the issuer of the peer's own certificate fails; above it, 2.6's
+ * tolerance is kept.
+ *
+ * verify-x509-name reproduces 2.6's subject string and CN rules (see
+ * tls.h); the strings are only compared, never copied into error text.
  */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -48,10 +65,18 @@ enum {
 	TLS_ERR_LEN = 160,
 };
 
+enum {
+	TLS_CN_MAX = 64,	/* OpenVPN's TLS_USERNAME_LEN */
+};
+
 struct tls_ctx {
 	SSL_CTX *ssl_ctx;
 	bool server;
 	bool remote_cert_tls;
+	STACK_OF(X509) *cas;		/* the trust anchors, to rebuild the store */
+	STACK_OF(X509_CRL) *crls;	/* NULL: no crl-verify */
+	char *x509_name;		/* verify-x509-name, NULL = off */
+	int x509_type;
 };
 
 struct tls_sess {
@@ -60,6 +85,8 @@ struct tls_sess {
 	BIO *wbio;		/* us -> peer ciphertext */
 	bool server;
 	bool remote_cert_tls;
+	char *x509_name;	/* own copy: the context may go first */
+	int x509_type;
 	bool established;
 	bool verify_failed;	/* the verify callback refused the peer */
 	int fatal;		/* sticky error code, 0 while healthy */
@@ -110,7 +137,8 @@ pem_bio(const char *pem, size_t len)
 /* Every certificate in the CA text goes into the trust store and, for a
  * server, into the list of acceptable issuers it sends to clients. */
 static int
-load_ca(SSL_CTX *sc, const struct tls_conf *c, bool server, char *errbuf, size_t errlen)
+load_ca(SSL_CTX *sc, STACK_OF(X509) *cas, const struct tls_conf *c, bool server, char *errbuf,
+    size_t errlen)
 {
 	STACK_OF(X509_INFO) *infos = NULL;
 	STACK_OF(X509_NAME) *names = NULL;
@@ -142,6 +170,11 @@ load_ca(SSL_CTX *sc, const struct tls_conf *c, bool server, char *errbuf, size_t
 			    ossl_reason("unknown error"));
 			goto out;
 		}
+		if (sk_X509_push(cas, xi->x509) == 0) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		X509_up_ref(xi->x509);
 		if (names != NULL) {
 			if ((nm = X509_NAME_dup(X509_get_subject_name(xi->x509))) == NULL ||
 			    sk_X509_NAME_push(names, nm) == 0) {
@@ -259,6 +292,199 @@ out:
 	return rc;
 }
 
+/* ---- revocation ---- */
+
+/* crl_issuer_check results */
+enum { CRL_OK, CRL_BAD_SIG, CRL_UNKNOWN_ISSUER };
+
+/* Was crl signed by one of the configured CAs? */
+static int
+crl_issuer_check(const STACK_OF(X509) *cas, X509_CRL *crl)
+{
+	const X509_NAME *iss = X509_CRL_get_issuer(crl);
+	bool named = false;
+	int i;
+
+	for (i = 0; i < sk_X509_num(cas); i++) {
+		X509 *ca = sk_X509_value(cas, i);
+		EVP_PKEY *pk;
+
+		if (X509_NAME_cmp(X509_get_subject_name(ca), iss) != 0)
+			continue;
+		named = true;
+		if ((pk = X509_get0_pubkey(ca)) != NULL && X509_CRL_verify(crl, pk) == 1)
+			return CRL_OK;
+	}
+	ERR_clear_error();
+	return named ? CRL_BAD_SIG : CRL_UNKNOWN_ISSUER;
+}
+
+/*
+ * Parse every CRL in pem (PEM blocks of other types are skipped by
+ * OpenSSL) and check each is signed by one of cas.  All or nothing.
+ */
+static int
+crl_parse(const STACK_OF(X509) *cas, const char *pem, size_t len, STACK_OF(X509_CRL) **out,
+    char *errbuf, size_t errlen)
+{
+	STACK_OF(X509_CRL) *crls = NULL;
+	X509_CRL *crl = NULL;
+	BIO *bio;
+	int rc = ERR_CONFIG, n, chk;
+
+	*out = NULL;
+	if (errbuf == NULL)
+		errlen = 0;
+	if ((bio = pem_bio(pem, len)) == NULL) {
+		seterr(errbuf, errlen, "crl: no CRL given", NULL);
+		return ERR_CONFIG;
+	}
+	if ((crls = sk_X509_CRL_new_null()) == NULL) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	ERR_clear_error();
+	for (;;) {
+		unsigned long e;
+
+		n = sk_X509_CRL_num(crls) + 1;	/* this CRL's number, for errors */
+		if ((crl = PEM_read_bio_X509_CRL(bio, NULL, no_passphrase, NULL)) == NULL) {
+			/* "No start line" is the end of the text; anything else
+			 * is a damaged CRL, and so is text without any CRL. */
+			e = ERR_peek_last_error();
+			if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
+				ERR_clear_error();
+				if (n > 1)
+					break;
+				seterr(errbuf, errlen, "crl: no CRL found in PEM", NULL);
+				goto out;
+			}
+			ERR_clear_error();
+			if (errlen > 0)
+				snprintf(errbuf, errlen, "crl: cannot parse CRL #%d", n);
+			goto out;
+		}
+		if ((chk = crl_issuer_check(cas, crl)) != CRL_OK) {
+			if (errlen > 0 && chk == CRL_BAD_SIG)
+				snprintf(errbuf, errlen, "crl: CRL #%d has a bad signature", n);
+			else if (errlen > 0)
+				snprintf(errbuf, errlen, "crl: CRL #%d is not issued by a configured CA", n);
+			goto out;
+		}
+		if (sk_X509_CRL_push(crls, crl) == 0) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		crl = NULL;
+	}
+	*out = crls;
+	crls = NULL;
+	rc = 0;
+out:
+	X509_CRL_free(crl);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	BIO_free(bio);
+	ERR_clear_error();
+	return rc;
+}
+
+/* A trust store with the CAs and, if any, the CRLs and CRL checking on. */
+static X509_STORE *
+store_build(const STACK_OF(X509) *cas, const STACK_OF(X509_CRL) *crls)
+{
+	X509_STORE *st = X509_STORE_new();
+	int i;
+
+	if (st == NULL)
+		return NULL;
+	for (i = 0; i < sk_X509_num(cas); i++) {
+		if (X509_STORE_add_cert(st, sk_X509_value(cas, i)) != 1)
+			goto fail;
+	}
+	if (crls != NULL) {
+		for (i = 0; i < sk_X509_CRL_num(crls); i++) {
+			if (X509_STORE_add_crl(st, sk_X509_CRL_value(crls, i)) != 1)
+				goto fail;
+		}
+		if (X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL) != 1)
+			goto fail;
+	}
+	return st;
+fail:
+	X509_STORE_free(st);
+	ERR_clear_error();
+	return NULL;
+}
+
+int
+tls_ctx_set_crl(struct tls_ctx *ctx, const char *pem, size_t len, char *errbuf, size_t errlen)
+{
+	STACK_OF(X509_CRL) *crls = NULL;
+	X509_STORE *st;
+	int rc;
+
+	seterr(errbuf, errlen, "", NULL);
+	if ((rc = crl_parse(ctx->cas, pem, len, &crls, errbuf, errlen)) != 0)
+		return rc;
+	if ((st = store_build(ctx->cas, crls)) == NULL) {
+		sk_X509_CRL_pop_free(crls, X509_CRL_free);
+		seterr(errbuf, errlen, "crl: cannot build certificate store", NULL);
+		return ERR_NOMEM;
+	}
+	SSL_CTX_set_cert_store(ctx->ssl_ctx, st);	/* frees the old store */
+	sk_X509_CRL_pop_free(ctx->crls, X509_CRL_free);
+	ctx->crls = crls;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil), so no timegm() and no time zone is involved. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int
+tls_ctx_crl_next_update(const struct tls_ctx *ctx, int64_t *unix_sec)
+{
+	bool found = false;
+	int64_t best = 0, t;
+	struct tm tm;
+	int i;
+
+	*unix_sec = 0;
+	if (ctx->crls == NULL)
+		return ERR_NOTFOUND;
+	for (i = 0; i < sk_X509_CRL_num(ctx->crls); i++) {
+		const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(sk_X509_CRL_value(ctx->crls, i));
+
+		if (nu == NULL)
+			continue;
+		memset(&tm, 0, sizeof(tm));
+		if (ASN1_TIME_to_tm(nu, &tm) != 1) {
+			ERR_clear_error();
+			return ERR_MALFORMED;
+		}
+		t = days_from_civil((int64_t)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * 86400 +
+		    tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+		if (!found || t < best)
+			best = t;
+		found = true;
+	}
+	if (!found)
+		return ERR_NOTFOUND;
+	*unix_sec = best;
+	return 0;
+}
+
 static int verify_cb(int ok, X509_STORE_CTX *xs);
 
 int
@@ -277,8 +503,25 @@ tls_ctx_new(struct tls_ctx **out, const struct tls_conf *c, bool server, char *e
 		seterr(errbuf, errlen, "tls: unsupported minimum TLS version", NULL);
 		return ERR_CONFIG;
 	}
+	if (c->verify_x509_name != NULL && (c->verify_x509_name[0] == '\0' ||
+	    c->verify_x509_type < TLS_X509_SUBJECT || c->verify_x509_type > TLS_X509_NAME_PREFIX)) {
+		seterr(errbuf, errlen, c->verify_x509_name[0] == '\0' ?
+		    "verify-x509-name: empty name" : "verify-x509-name: unknown type", NULL);
+		return ERR_CONFIG;
+	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return ERR_NOMEM;
+	if ((t->cas = sk_X509_new_null()) == NULL) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	if (c->verify_x509_name != NULL) {
+		if ((t->x509_name = strdup(c->verify_x509_name)) == NULL) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		t->x509_type = c->verify_x509_type;
+	}
 	if ((sc = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method())) == NULL) {
 		seterr(errbuf, errlen, "tls: cannot create context: ", ossl_reason("?"));
 		rc = ERR_CRYPTO;
@@ -304,7 +547,7 @@ tls_ctx_new(struct tls_ctx **out, const struct tls_conf *c, bool server, char *e
 		goto out;
 	}
 
-	if ((rc = load_ca(sc, c, server, errbuf, errlen)) != 0)
+	if ((rc = load_ca(sc, t->cas, c, server, errbuf, errlen)) != 0)
 		goto out;
 	if (server || c->cert_pem != NULL || c->key_pem != NULL) {
 		if ((rc = load_cert_key(sc, c, errbuf, errlen)) != 0)
@@ -315,21 +558,36 @@ tls_ctx_new(struct tls_ctx **out, const struct tls_conf *c, bool server, char *e
 			goto out;
 	}
 
-	mode = SSL_VERIFY_PEER;
-	if (server && c->require_peer_cert)
-		mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+	/* verify-client-cert require / optional / none, as 2.6 maps them. */
+	if (!server)
+		mode = SSL_VERIFY_PEER;
+	else if (c->require_peer_cert)
+		mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+	else if (c->optional_peer_cert)
+		mode = SSL_VERIFY_PEER;
+	else
+		mode = SSL_VERIFY_NONE;
 	SSL_CTX_set_verify(sc, mode, verify_cb);
 
 	t->ssl_ctx = sc;
+	sc = NULL;
 	t->server = server;
 	t->remote_cert_tls = c->remote_cert_tls;
+	if (c->crl_pem != NULL) {
+		char why[TLS_ERR_LEN];
+
+		/* The reason goes to errbuf as-is ("crl: ..."). */
+		if ((rc = tls_ctx_set_crl(t, c->crl_pem, c->crl_len, why, sizeof(why))) != 0) {
+			seterr(errbuf, errlen, why, NULL);
+			goto out;
+		}
+	}
 	*out = t;
-	sc = NULL;
 	t = NULL;
 	rc = 0;
 out:
 	SSL_CTX_free(sc);
-	free(t);
+	tls_ctx_free(t);
 	ERR_clear_error();
 	return rc;
 }
@@ -340,6 +598,9 @@ tls_ctx_free(struct tls_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	SSL_CTX_free(ctx->ssl_ctx);	/* live sessions keep their own reference */
+	sk_X509_pop_free(ctx->cas, X509_free);
+	sk_X509_CRL_pop_free(ctx->crls, X509_CRL_free);
+	free(ctx->x509_name);
 	free(ctx);
 }
 
@@ -367,6 +628,90 @@ remote_cert_tls_check(X509 *x, bool we_are_server)
 	return NULL;
 }
 
+/* OpenVPN's string_mod(CC_PRINT, CC_CRLF, '_'): bytes below 0x20 and DEL
+ * become '_'; UTF-8 stays as it is. */
+static void
+remap_name(unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			p[i] = '_';
+	}
+}
+
+/* 2.6's x509_get_subject() plus verify_cert()'s clean-up, compared with
+ * want.  Nothing of the subject leaves this function. */
+static bool
+subject_matches(X509 *x, const char *want)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	BUF_MEM *m = NULL;
+	unsigned char *p;
+	size_t i, n;
+	bool eq = false;
+
+	if (bio == NULL)
+		return false;
+	if (X509_NAME_print_ex(bio, X509_get_subject_name(x), 0, XN_FLAG_SEP_CPLUS_SPC |
+	    XN_FLAG_FN_SN | ASN1_STRFLGS_UTF8_CONVERT | ASN1_STRFLGS_ESC_CTRL) < 0)
+		goto out;
+	BIO_get_mem_ptr(bio, &m);
+	/* An empty subject is a verification error in 2.6. */
+	if (m == NULL || m->length == 0 || m->length != strlen(want))
+		goto out;
+	p = (unsigned char *)m->data;
+	n = m->length;
+	remap_name(p, n);
+	for (i = 0; i < n && p[i] == '-'; i++)	/* string_replace_leading('-', '_') */
+		p[i] = '_';
+	eq = memcmp(p, want, n) == 0;
+out:
+	BIO_free(bio);
+	ERR_clear_error();
+	return eq;
+}
+
+/* verify-x509-name name / name-prefix: the last CN, as 2.6 picks it. */
+static const char *
+cn_matches(X509 *x, const char *want, bool prefix)
+{
+	X509_NAME *nm = X509_get_subject_name(x);
+	X509_NAME_ENTRY *ent;
+	unsigned char *utf8 = NULL;
+	const char *why = "verify-x509-name: peer certificate has no usable CN";
+	int idx = -1, i, len;
+	size_t wl = strlen(want);
+
+	while ((i = X509_NAME_get_index_by_NID(nm, NID_commonName, idx)) >= 0)
+		idx = i;
+	if (idx < 0 || (ent = X509_NAME_get_entry(nm, idx)) == NULL)
+		goto out;
+	len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(ent));
+	/* 2.6 would cut at an embedded NUL and compare the rest; refuse. */
+	if (len <= 0 || len > TLS_CN_MAX || memchr(utf8, '\0', (size_t)len) != NULL)
+		goto out;
+	remap_name(utf8, (size_t)len);
+	why = "verify-x509-name: peer certificate CN does not match";
+	if (prefix ? (size_t)len >= wl && memcmp(utf8, want, wl) == 0 :
+	    (size_t)len == wl && memcmp(utf8, want, wl) == 0)
+		why = NULL;
+out:
+	OPENSSL_free(utf8);
+	ERR_clear_error();
+	return why;
+}
+
+static const char *
+x509_name_check(X509 *x, const char *want, int type)
+{
+	if (type == TLS_X509_SUBJECT)
+		return subject_matches(x, want) ? NULL :
+		    "verify-x509-name: peer certificate subject does not match";
+	return cn_matches(x, want, type == TLS_X509_NAME_PREFIX);
+}
+
 static int
 verify_cb(int ok, X509_STORE_CTX *xs)
 {
@@ -378,20 +723,32 @@ verify_cb(int ok, X509_STORE_CTX *xs)
 	if (s == NULL)
 		return 0;	/* not one of our sessions: refuse */
 	if (!ok) {
+		int e = X509_STORE_CTX_get_error(xs);
+
+		/* 2.6 lets a missing CRL pass with a warning at every depth;
+		 * we do so only above the peer's own certificate (P12). */
+		if (e == X509_V_ERR_UNABLE_TO_GET_CRL && X509_STORE_CTX_get_error_depth(xs) > 0)
+			return 1;
 		if (!s->verify_failed)
-			sess_seterr(s, "certificate verify failed: ",
-			    X509_verify_cert_error_string(X509_STORE_CTX_get_error(xs)));
+			sess_seterr(s, "certificate verify failed: ", X509_verify_cert_error_string(e));
 		s->verify_failed = true;
 		return 0;
 	}
-	if (X509_STORE_CTX_get_error_depth(xs) != 0 || !s->remote_cert_tls)
+	if (X509_STORE_CTX_get_error_depth(xs) != 0)
 		return 1;
 	if ((cert = X509_STORE_CTX_get_current_cert(xs)) == NULL)
 		return 0;
-	if ((why = remote_cert_tls_check(cert, s->server)) != NULL) {
+	if (s->remote_cert_tls && (why = remote_cert_tls_check(cert, s->server)) != NULL) {
 		/* "Invalid purpose" makes libssl send an unsupported_certificate
 		 * alert, so the peer learns it was refused for its certificate. */
 		X509_STORE_CTX_set_error(xs, X509_V_ERR_INVALID_PURPOSE);
+		sess_seterr(s, why, NULL);
+		s->verify_failed = true;
+		return 0;
+	}
+	if (s->x509_name != NULL && (why = x509_name_check(cert, s->x509_name, s->x509_type)) != NULL) {
+		/* Maps to a bad_certificate alert for the peer. */
+		X509_STORE_CTX_set_error(xs, X509_V_ERR_HOSTNAME_MISMATCH);
 		sess_seterr(s, why, NULL);
 		s->verify_failed = true;
 		return 0;
@@ -430,6 +787,11 @@ tls_sess_new(struct tls_ctx *ctx, struct tls_sess **out)
 	}
 	s->server = ctx->server;
 	s->remote_cert_tls = ctx->remote_cert_tls;
+	if (ctx->x509_name != NULL) {
+		if ((s->x509_name = strdup(ctx->x509_name)) == NULL)
+			goto out;
+		s->x509_type = ctx->x509_type;
+	}
 	if (ctx->server)
 		SSL_set_accept_state(s->ssl);
 	else
@@ -443,6 +805,7 @@ out:
 			SSL_free(s->ssl);
 		else
 			BIO_free(s->rbio);
+		free(s->x509_name);
 		free(s);
 	}
 	ERR_clear_error();
@@ -455,6 +818,7 @@ tls_sess_free(struct tls_sess *s)
 	if (s == NULL)
 		return;
 	SSL_free(s->ssl);	/* frees the BIOs; OpenSSL wipes its key schedule */
+	free(s->x509_name);
 	OPENSSL_cleanse(s, sizeof(*s));
 	free(s);
 }
@@ -748,6 +1112,77 @@ tls_sess_describe(const struct tls_sess *s, char *out, size_t cap)
 	    SSL_get_version(s->ssl), ci != NULL ? SSL_CIPHER_get_name(ci) : "none",
 	    EVP_PKEY_get_bits(pk), pkey_type(pk), sig != NULL ? sig : "unknown");
 	ERR_clear_error();
+}
+
+/* Is x listed in a CRL of its issuer? */
+static bool
+listed(const STACK_OF(X509_CRL) *crls, X509 *x)
+{
+	const X509_NAME *iss = X509_get_issuer_name(x);
+	X509_REVOKED *rev;
+	int i;
+
+	for (i = 0; i < sk_X509_CRL_num(crls); i++) {
+		X509_CRL *crl = sk_X509_CRL_value(crls, i);
+
+		if (X509_NAME_cmp(X509_CRL_get_issuer(crl), iss) != 0)
+			continue;
+		/* 2 would be a removeFromCRL entry (delta CRLs): not revoked. */
+		if (X509_CRL_get0_by_cert(crl, &rev, x) == 1)
+			return true;
+	}
+	return false;
+}
+
+bool
+tls_sess_peer_revoked(const struct tls_sess *s, const struct tls_ctx *ctx)
+{
+	STACK_OF(X509) *chain;
+	bool hit = false;
+	int i, n;
+
+	if (ctx->crls == NULL || !tls_sess_established(s))
+		return false;
+	/* The chain libssl verified, leaf first, kept for the SSL's life. */
+	if ((chain = SSL_get0_verified_chain(s->ssl)) == NULL)
+		return false;
+	n = sk_X509_num(chain);
+	for (i = 0; i < n && !hit; i++)
+		hit = listed(ctx->crls, sk_X509_value(chain, i));
+	ERR_clear_error();
+	return hit;
+}
+
+int
+tls_sess_peer_serial(const struct tls_sess *s, char *out, size_t cap)
+{
+	X509 *x;
+	BIGNUM *bn;
+	char *dec;
+	int rc = ERR_NOMEM;
+
+	if (out == NULL || cap == 0)
+		return ERR_INVAL;
+	out[0] = '\0';
+	if (!tls_sess_established(s))
+		return ERR_BADSTATE;
+	if ((x = SSL_get0_peer_certificate(s->ssl)) == NULL)
+		return ERR_NOTFOUND;
+	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) == NULL)
+		goto out;
+	if ((dec = BN_bn2dec(bn)) != NULL) {
+		if (strlen(dec) < cap) {
+			memcpy(out, dec, strlen(dec) + 1);
+			rc = 0;
+		} else {
+			rc = ERR_FULL;
+		}
+		OPENSSL_free(dec);
+	}
+	BN_free(bn);
+out:
+	ERR_clear_error();
+	return rc;
 }
 
 const char *

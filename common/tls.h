@@ -26,14 +26,56 @@
 
 enum { TLS_SESS_RECORD_MAX = 16384 };	/* largest plaintext per tls_sess_write */
 
+/* verify-x509-name types (OpenVPN 2.6 names; 2.6's default is subject). */
+enum tls_x509_name_type {
+	TLS_X509_SUBJECT = 0,		/* "subject": the whole subject string equals the name */
+	TLS_X509_NAME = 1,		/* "name": the CN equals the name */
+	TLS_X509_NAME_PREFIX = 2,	/* "name-prefix": the CN starts with the name */
+};
+
 struct tls_conf {
 	const char *ca_pem;   size_t ca_len;     /* PEM text (file content or inline block) */
 	const char *cert_pem; size_t cert_len;
 	const char *key_pem;  size_t key_len;
 	const char *dh_pem;   size_t dh_len;     /* NULL = "dh none" (ECDHE only) */
 	int min_version;                         /* 0 = TLS 1.2 (2.6 default); TLS1_3_VERSION etc. */
-	bool require_peer_cert;                  /* server: verify-client-cert require (default true) */
+	/*
+	 * Server: verify-client-cert.  require_peer_cert = "require" (2.6's
+	 * default); else optional_peer_cert = "optional" (a certificate is
+	 * requested and, if sent, fully verified; none is fine); neither =
+	 * "none" (no certificate is requested at all).  A client always
+	 * verifies the server and ignores both.
+	 */
+	bool require_peer_cert;
 	bool remote_cert_tls;                    /* check peer KU/EKU like OpenVPN's remote-cert-tls (server: EKU clientAuth; client: serverAuth) */
+	bool optional_peer_cert;
+	/*
+	 * crl-verify FILE: PEM text, one or more CRLs concatenated (NULL = no
+	 * revocation checking).  See tls_ctx_set_crl for what is accepted.
+	 */
+	const char *crl_pem;  size_t crl_len;
+	/*
+	 * verify-x509-name NAME [TYPE]: NULL = off.  type is an enum
+	 * tls_x509_name_type (0 = subject, as in 2.6).  Checked on the peer's
+	 * own certificate (depth 0), after the chain and remote-cert-tls.
+	 *
+	 * The subject string is exactly what OpenVPN 2.6 (OpenSSL build) logs
+	 * in "VERIFY OK: depth=0, <subject>": X509_NAME_print_ex() with
+	 * XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN | ASN1_STRFLGS_UTF8_CONVERT |
+	 * ASN1_STRFLGS_ESC_CTRL, i.e. the attributes in certificate order (NOT
+	 * reversed as in RFC 2253), short names ("CN", "emailAddress", or the
+	 * dotted OID when OpenSSL has no name), "=" then the value as UTF-8,
+	 * ", " between RDNs and " + " inside a multi-valued RDN, no escaping of
+	 * ',' '+' '"' (control characters become \XX); then, as 2.6 does, any
+	 * byte below 0x20 or 0x7f becomes '_' and leading '-' become '_'.
+	 * Example (t/data/pki/rich.crt, string checked against openvpn 2.6.14):
+	 *   C=KG, ST=NA, L=Zürich, O=Example, Inc., OU=VPN + UID=42, CN=rich-1, emailAddress=rich@example.org
+	 * The CN for name/name-prefix is the last CN in the subject (as 2.6),
+	 * as UTF-8, at most 64 bytes, with the same '_' mapping; a CN that is
+	 * missing, longer, or has an embedded NUL fails the check.
+	 */
+	const char *verify_x509_name;
+	int verify_x509_type;
 };
 
 struct tls_ctx;
@@ -47,6 +89,43 @@ struct tls_ctx;
  */
 int tls_ctx_new(struct tls_ctx **out, const struct tls_conf *c, bool server, char *errbuf, size_t errlen);
 void tls_ctx_free(struct tls_ctx *ctx);
+
+/*
+ * Revocation (crl-verify).  With a CRL configured, every certificate of the
+ * peer's chain is checked against the CRL of its issuer, as OpenVPN 2.6 does
+ * (OpenSSL X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL).  Handshake
+ * failures and their tls_sess_error() text:
+ *   revoked certificate   "certificate verify failed: certificate revoked"
+ *   CRL past nextUpdate   "certificate verify failed: CRL has expired"
+ *                         (2.6 refuses too: every peer of that CA fails
+ *                         until a fresh CRL is loaded)
+ *   no CRL for the CA that issued the peer's own certificate
+ *                         "certificate verify failed: unable to get certificate CRL"
+ *                         (stricter than 2.6, which only warns; P12 fails
+ *                         closed.  For the CAs above it, a missing CRL is
+ *                         tolerated as in 2.6.)
+ *
+ * tls_ctx_set_crl replaces the CRL set.  pem holds one or more PEM CRLs
+ * (other PEM blocks are skipped).  The whole text is refused, and the old
+ * CRLs stay in force, if it holds no CRL, a CRL fails to parse (also a
+ * truncated one; 2.6 would keep the CRLs before it), or a CRL is not
+ * signed by one of the configured CA certificates.  errbuf gets the
+ * reason, e.g. "crl: CRL #2 is not issued by a configured CA".  An expired
+ * CRL is accepted (2.6 loads it too): check tls_ctx_crl_next_update.
+ * The new set applies to every certificate check from now on, including
+ * handshakes already under way; established sessions are untouched (ask
+ * tls_sess_peer_revoked).  A context made without crl_pem gains checking.
+ * Returns 0, ERR_CONFIG (bad CRL text) or ERR_NOMEM.
+ */
+int tls_ctx_set_crl(struct tls_ctx *ctx, const char *pem, size_t len, char *errbuf, size_t errlen);
+
+/*
+ * Earliest nextUpdate among the loaded CRLs, as Unix seconds, so the
+ * caller can warn days ahead of expiry (after which every handshake of
+ * that CA fails).  ERR_NOTFOUND if no CRL is loaded or none has a
+ * nextUpdate; ERR_MALFORMED if a time field cannot be read.
+ */
+int tls_ctx_crl_next_update(const struct tls_ctx *ctx, int64_t *unix_sec);
 
 struct tls_sess;
 
@@ -109,11 +188,29 @@ int tls_sess_export(struct tls_sess *s, const char *label, uint8_t *out, size_t 
    NUL-terminated ("" on failure). */
 int tls_sess_peer_cn(const struct tls_sess *s, char *out, size_t cap);
 
-/* One line for logs: "TLSv1.3, cipher TLS_AES_256_GCM_SHA384, peer certificate: 256 bits EC, signature: ecdsa-with-SHA256" */
+/* One line for logs: "TLSv1.3, cipher TLS_AES_256_GCM_SHA384, peer certificate: 256 bits EC, signature: ecdsa-with-SHA256".
+   Built from library names only; no certificate-controlled text (P14). */
 void tls_sess_describe(const struct tls_sess *s, char *out, size_t cap);
 
-/* Last verification/handshake error as text for logs and AUTH_FAILED reasons.
-   Never NULL ("" if none).  Valid until the next call on s or tls_sess_free. */
+/*
+ * P12/P21: is any certificate of the established session's verified peer
+ * chain listed in ctx's current CRLs (matched by issuer name and serial)?
+ * Call it for every live session after tls_ctx_set_crl succeeded, and end
+ * those that return true.  false if ctx has no CRL, the session is not
+ * established, or the peer sent no certificate.  An expired CRL still
+ * counts (its entries stay revoked); it does not by itself revoke anyone.
+ * Costs one lookup per certificate and CRL; no signature checks (done when
+ * the CRL was loaded).
+ */
+bool tls_sess_peer_revoked(const struct tls_sess *s, const struct tls_ctx *ctx);
+
+/* Peer certificate serial number in decimal (as OpenVPN's tls_serial_0; digits only, so safe
+   for logs and hooks).  ERR_BADSTATE before the handshake completes, ERR_NOTFOUND without a peer
+   certificate, ERR_FULL if cap is too small ("" then), ERR_INVAL for a NULL/empty out, ERR_NOMEM. */
+int tls_sess_peer_serial(const struct tls_sess *s, char *out, size_t cap);
+
+/* Last verification/handshake error as text for logs and AUTH_FAILED reasons; fixed strings
+   only, never certificate contents (P14).  Never NULL ("" if none).  Valid until the next call on s or tls_sess_free. */
 const char *tls_sess_error(const struct tls_sess *s);
 
 #endif

@@ -19,6 +19,10 @@
 #   crl-ca2.pem              ca2.crt's CRL revoking nothing;
 #                            lastUpdate 2025-01-01 00:00:00Z, nextUpdate 2034-06-01 00:00:00Z
 #   crl-both.pem             crl.pem followed by crl-ca2.pem (a concatenated CRL file)
+#   inter.crt inter.key      CN=ovpn-endpoint intermediate CA, a CA issued by ca.crt
+#   client5.crt client5.key  CN=client5 from inter.crt, EKU clientAuth
+#   crl-inter.pem            inter.crt's CRL revoking nothing;
+#                            lastUpdate 2025-01-01 00:00:00Z, nextUpdate 2035-01-01 00:00:00Z
 #
 # CRLs are made with `openssl ca -gencrl` and fixed -crl_lastupdate /
 # -crl_nextupdate dates, so tests can check nextUpdate as a known answer.
@@ -125,9 +129,18 @@ mkleaf client3 /CN=client3 ca
 mkleaf rich "/C=KG/ST=NA/L=Zürich/O=Example, Inc./OU=VPN+UID=42/CN=rich-1/emailAddress=rich@example.org" \
     ca -utf8 -multivalue-rdn
 mkleaf client4 /CN=client4 ca2
+genkey "$tmp/inter.key"
+run openssl req -new -config "$tmp/x509.cnf" -key "$tmp/inter.key" \
+    -subj "/CN=ovpn-endpoint intermediate CA" -out "$tmp/inter.csr"
+run openssl x509 -req -in "$tmp/inter.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" \
+    -set_serial "0x$(openssl rand -hex 16)" -days "$DAYS" -sha256 \
+    -extfile "$tmp/x509.cnf" -extensions v3_ca -out "$tmp/inter.crt"
+mkleaf client5 /CN=client5 inter
 
 cacnf ca
 cacnf ca2
+cacnf inter
+gencrl inter crl-inter.pem 20250101000000Z 20350101000000Z
 gencrl ca crl-empty.pem 20241201000000Z 20350101000000Z
 gencrl ca crl-expired.pem 20200101000000Z 20200201000000Z
 gencrl ca2 crl-ca2.pem 20250101000000Z 20340601000000Z
@@ -144,12 +157,14 @@ fi
 run openssl verify -crl_check -CAfile "$tmp/ca.crt" -CRLfile "$tmp/crl-empty.pem" \
     "$tmp/client3.crt" "$tmp/rich.crt"
 run openssl verify -CAfile "$tmp/ca2.crt" -purpose sslclient "$tmp/client4.crt"
+run openssl verify -CAfile "$tmp/ca.crt" -untrusted "$tmp/inter.crt" -purpose sslclient \
+    "$tmp/client5.crt"
 
-for f in ca2.key client3.key rich.key client4.key; do
+for f in ca2.key client3.key rich.key client4.key inter.key client5.key; do
 	cp "$tmp/$f" "$dir/.$f.tmp" && chmod 600 "$dir/.$f.tmp" && mv -f "$dir/.$f.tmp" "$dir/$f" || exit 1
 done
-for f in ca2.crt client3.crt rich.crt client4.crt crl.pem crl-empty.pem crl-expired.pem \
-    crl-ca2.pem crl-both.pem; do
+for f in ca2.crt client3.crt rich.crt client4.crt inter.crt client5.crt crl.pem \
+    crl-empty.pem crl-expired.pem crl-ca2.pem crl-both.pem crl-inter.pem; do
 	cp "$tmp/$f" "$dir/.$f.tmp" && chmod 644 "$dir/.$f.tmp" && mv -f "$dir/.$f.tmp" "$dir/$f" || exit 1
 done
 exit 0

@@ -14,6 +14,8 @@
 #   rogue-ca.crt             an unrelated CA (its key is thrown away)
 #   rogue.crt rogue.key      CN=client1 issued by rogue-ca: an impostor for
 #                            negative tests (must fail "unable to get local issuer")
+#   and then, through gen-crl.sh: client3, rich, ca2, client4 and the CRLs
+#   crl*.pem (needs openssl 3.0 or later; see that script)
 #
 # Keys are PKCS#8 PEM, unencrypted, mode 0600; certificates 0644.
 # Existing files of these names in DIR are replaced.  Silent on success;
@@ -127,4 +129,9 @@ done
 for f in ca.crt server.crt client1.crt client2.crt noeku.crt rogue-ca.crt rogue.crt; do
 	cp "$tmp/$f" "$dir/.$f.tmp" && chmod 644 "$dir/.$f.tmp" && mv -f "$dir/.$f.tmp" "$dir/$f" || exit 1
 done
+
+# Revocation and naming material (client3, rich, ca2, client4, crl*.pem)
+# for the new CA: see gen-crl.sh.
+# (Not exec: the EXIT trap must still remove $tmp and its keys.)
+sh "$(dirname "$0")/gen-crl.sh" "$dir" || exit 1
 exit 0

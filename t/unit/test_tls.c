@@ -8,6 +8,13 @@
  * Exporter check: both ends derive EXPORTER-OpenVPN-datakeys independently
  * (each from its own TLS key schedule), so equality is a real test; the raw
  * OpenSSL peer repeats it for TLS 1.2.
+ *
+ * Revocation and verify-x509-name use the material t/data/gen-crl.sh adds
+ * (client3 revoked in crl.pem, a second CA, an intermediate CA, CRLs with
+ * fixed dates).  Known answers: nextUpdate values are the scripts' fixed
+ * dates converted by python3's calendar.timegm; the subject string of
+ * rich.crt is the one openvpn 2.6.14 logged as "VERIFY OK: depth=0, ..."
+ * for that certificate, and 2.6.14 accepted it as verify-x509-name.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,7 +49,9 @@ struct pem {
 };
 
 static struct pem ca, ca_key, srv_crt, srv_key, c1_crt, c1_key, noeku_crt, noeku_key,
-    rogue_crt, rogue_key;
+    rogue_crt, rogue_key, c3_crt, c3_key, rich_crt, rich_key, ca2, c4_crt, c4_key, inter,
+    c5_crt, c5_key, crl, crl_empty, crl_expired, crl_ca2, crl_both, crl_inter, ca_ca2,
+    ca_inter;
 
 static void
 load(struct pem *out, const char *name)
@@ -67,6 +76,18 @@ load(struct pem *out, const char *name)
 	fclose(f);
 }
 
+/* out = a then b (a CA file with two certificates). */
+static void
+concat(struct pem *out, const struct pem *a, const struct pem *b)
+{
+	out->len = a->len + b->len;
+	out->p = malloc(out->len + 1);
+	assert_non_null(out->p);
+	memcpy(out->p, a->p, a->len);
+	memcpy(out->p + a->len, b->p, b->len);
+	out->p[out->len] = '\0';
+}
+
 static int
 setup_pki(void **state)
 {
@@ -81,6 +102,24 @@ setup_pki(void **state)
 	load(&noeku_key, "noeku.key");
 	load(&rogue_crt, "rogue.crt");
 	load(&rogue_key, "rogue.key");
+	load(&c3_crt, "client3.crt");
+	load(&c3_key, "client3.key");
+	load(&rich_crt, "rich.crt");
+	load(&rich_key, "rich.key");
+	load(&ca2, "ca2.crt");
+	load(&c4_crt, "client4.crt");
+	load(&c4_key, "client4.key");
+	load(&inter, "inter.crt");
+	load(&c5_crt, "client5.crt");
+	load(&c5_key, "client5.key");
+	load(&crl, "crl.pem");
+	load(&crl_empty, "crl-empty.pem");
+	load(&crl_expired, "crl-expired.pem");
+	load(&crl_ca2, "crl-ca2.pem");
+	load(&crl_both, "crl-both.pem");
+	load(&crl_inter, "crl-inter.pem");
+	concat(&ca_ca2, &ca, &ca2);
+	concat(&ca_inter, &ca, &inter);
 	return 0;
 }
 
@@ -88,7 +127,9 @@ static int
 teardown_pki(void **state)
 {
 	struct pem *all[] = { &ca, &ca_key, &srv_crt, &srv_key, &c1_crt, &c1_key, &noeku_crt,
-		&noeku_key, &rogue_crt, &rogue_key };
+		&noeku_key, &rogue_crt, &rogue_key, &c3_crt, &c3_key, &rich_crt, &rich_key, &ca2,
+		&c4_crt, &c4_key, &inter, &c5_crt, &c5_key, &crl, &crl_empty, &crl_expired,
+		&crl_ca2, &crl_both, &crl_inter, &ca_ca2, &ca_inter };
 	size_t i;
 
 	(void)state;
@@ -430,9 +471,8 @@ test_ctx_freed_first(void **state)
  * send, and the client then fails too (during its handshake or, with TLS 1.3,
  * on its first read). */
 static void
-expect_client_refused(const struct tls_conf *scc, const struct tls_conf *ccc, const char *reason)
+refused_on(struct tls_ctx *sctx, struct tls_ctx *cctx, const char *reason)
 {
-	struct tls_ctx *sctx = mkctx(scc, true), *cctx = mkctx(ccc, false);
 	struct end c, s;
 	uint8_t buf[64];
 	size_t n;
@@ -462,6 +502,40 @@ expect_client_refused(const struct tls_conf *scc, const struct tls_conf *ccc, co
 	assert_int_equal(c.rc, ERR_AUTH);
 	assert_true(strncmp(tls_sess_error(c.t), "peer refused our certificate: ", 30) == 0);
 
+	end_free(&c);
+	end_free(&s);
+}
+
+static void
+expect_client_refused(const struct tls_conf *scc, const struct tls_conf *ccc, const char *reason)
+{
+	struct tls_ctx *sctx = mkctx(scc, true), *cctx = mkctx(ccc, false);
+
+	refused_on(sctx, cctx, reason);
+	tls_ctx_free(cctx);
+	tls_ctx_free(sctx);
+}
+
+/* A handshake on existing contexts that must succeed; c and s stay open. */
+static void
+accepted_on(struct tls_ctx *sctx, struct tls_ctx *cctx, struct end *c, struct end *s)
+{
+	end_ours(c, cctx);
+	end_ours(s, sctx);
+	pump(c, s);
+	if (s->rc != 0)
+		fail_msg("server refused: %s", tls_sess_error(s->t));
+	assert_int_equal(c->rc, 0);
+}
+
+/* As accepted_on, with fresh contexts, closing everything. */
+static void
+expect_accepted(const struct tls_conf *scc, const struct tls_conf *ccc)
+{
+	struct tls_ctx *sctx = mkctx(scc, true), *cctx = mkctx(ccc, false);
+	struct end c, s;
+
+	accepted_on(sctx, cctx, &c, &s);
 	end_free(&c);
 	end_free(&s);
 	tls_ctx_free(cctx);
@@ -579,6 +653,7 @@ test_no_client_cert(void **state)
 
 	/* verify-client-cert optional: allowed, and there is no CN. */
 	sc.require_peer_cert = false;
+	sc.optional_peer_cert = true;
 	sctx = mkctx(&sc, true);
 	end_ours(&c, cctx);
 	end_ours(&s, sctx);
@@ -586,6 +661,64 @@ test_no_client_cert(void **state)
 	assert_int_equal(s.rc, 0);
 	assert_int_equal(c.rc, 0);
 	assert_int_equal(tls_sess_peer_cn(s.t, cn, sizeof(cn)), ERR_NOTFOUND);
+	assert_int_equal(tls_sess_peer_serial(s.t, cn, sizeof(cn)), ERR_NOTFOUND);
+	assert_false(tls_sess_peer_revoked(s.t, sctx));
+	end_free(&c);
+	end_free(&s);
+	tls_ctx_free(cctx);
+	tls_ctx_free(sctx);
+}
+
+/* verify-client-cert optional and none with clients that do send one. */
+static void
+test_client_cert_modes(void **state)
+{
+	struct tls_conf sc = conf(&srv_crt, &srv_key), cc = conf(&c1_crt, &c1_key),
+	    rc = conf(&rogue_crt, &rogue_key);
+	struct tls_ctx *sctx, *cctx;
+	struct end c, s;
+	char cn[32];
+
+	(void)state;
+	/* optional: a certificate that is sent is verified and used. */
+	sc.require_peer_cert = false;
+	sc.optional_peer_cert = true;
+	sctx = mkctx(&sc, true);
+	cctx = mkctx(&cc, false);
+	accepted_on(sctx, cctx, &c, &s);
+	assert_int_equal(tls_sess_peer_cn(s.t, cn, sizeof(cn)), 0);
+	assert_string_equal(cn, "client1");
+	end_free(&c);
+	end_free(&s);
+	tls_ctx_free(cctx);
+	tls_ctx_free(sctx);
+	expect_client_refused(&sc, &rc,
+	    "certificate verify failed: unable to get local issuer certificate");
+
+	/* none: nothing is requested, so nothing is checked or known. */
+	sc.optional_peer_cert = false;
+	sctx = mkctx(&sc, true);
+	cctx = mkctx(&rc, false);
+	accepted_on(sctx, cctx, &c, &s);
+	assert_int_equal(tls_sess_peer_cn(s.t, cn, sizeof(cn)), ERR_NOTFOUND);
+	assert_int_equal(tls_sess_peer_cn(c.t, cn, sizeof(cn)), 0);	/* the client checked us */
+	assert_string_equal(cn, "server");
+	end_free(&c);
+	end_free(&s);
+	tls_ctx_free(cctx);
+	tls_ctx_free(sctx);
+
+	/* require wins over optional. */
+	sc.require_peer_cert = true;
+	sc.optional_peer_cert = true;
+	cc = conf(NULL, NULL);
+	sctx = mkctx(&sc, true);
+	cctx = mkctx(&cc, false);
+	end_ours(&c, cctx);
+	end_ours(&s, sctx);
+	pump(&c, &s);
+	assert_int_equal(s.rc, ERR_AUTH);
+	assert_string_equal(tls_sess_error(s.t), "peer did not send a certificate");
 	end_free(&c);
 	end_free(&s);
 	tls_ctx_free(cctx);
@@ -981,6 +1114,537 @@ test_peer_cn_hostile(void **state)
 	assert_int_equal(cn_of(NULL, 0, cn, sizeof(cn)), ERR_NOTFOUND);
 }
 
+/* ---- crl-verify ---- */
+
+static struct tls_conf
+conf_crl(const struct pem *crt, const struct pem *key, const struct pem *crlp)
+{
+	struct tls_conf c = conf(crt, key);
+
+	c.crl_pem = crlp->p;
+	c.crl_len = crlp->len;
+	return c;
+}
+
+static void
+test_crl_revoked(void **state)
+{
+	struct tls_conf sc = conf_crl(&srv_crt, &srv_key, &crl), c1 = conf(&c1_crt, &c1_key),
+	    c3 = conf(&c3_crt, &c3_key);
+	struct tls_ctx *sctx = mkctx(&sc, true), *cctx;
+	struct end c, s;
+	char line[200];
+
+	(void)state;
+	cctx = mkctx(&c3, false);
+	refused_on(sctx, cctx, "certificate verify failed: certificate revoked");
+	tls_ctx_free(cctx);
+
+	cctx = mkctx(&c1, false);
+	accepted_on(sctx, cctx, &c, &s);
+	assert_false(tls_sess_peer_revoked(s.t, sctx));
+	/* The client's context has no CRL: never "revoked" there. */
+	assert_false(tls_sess_peer_revoked(c.t, cctx));
+	end_free(&c);
+	end_free(&s);
+	tls_ctx_free(cctx);
+
+	/* Without crl-verify client3 is fine (the CRL really is what refuses it). */
+	tls_ctx_free(sctx);
+	sc = conf(&srv_crt, &srv_key);
+	sctx = mkctx(&sc, true);
+	cctx = mkctx(&c3, false);
+	accepted_on(sctx, cctx, &c, &s);
+	assert_false(tls_sess_peer_revoked(s.t, sctx));
+	tls_sess_describe(s.t, line, sizeof(line));
+	assert_null(strstr(line, "client3"));
+	end_free(&c);
+	end_free(&s);
+	tls_ctx_free(cctx);
+	tls_ctx_free(sctx);
+}
+
+static void
+test_crl_swap(void **state)
+{
+	struct tls_conf sc = conf_crl(&srv_crt, &srv_key, &crl_empty), c1 = conf(&c1_crt, &c1_key),
+	    c3 = conf(&c3_crt, &c3_key);
+	struct tls_ctx *sctx = mkctx(&sc, true), *c1ctx = mkctx(&c1, false),
+	    *c3ctx = mkctx(&c3, false);
+	struct end a, as, d, ds, b, bs;
+	uint8_t buf[16];
+	char err[160];
+	size_t n;
+	int64_t t;
+
+	(void)state;
+	/* A: client3 established under the empty CRL. */
+	accepted_on(sctx, c3ctx, &a, &as);
+	assert_false(tls_sess_peer_revoked(as.t, sctx));
+	assert_int_equal(tls_ctx_crl_next_update(sctx, &t), 0);
+	assert_int_equal(t, 2051222400);	/* 2035-01-01T00:00:00Z */
+
+	/* D: client3 half-way, the server waiting for the client's certificate. */
+	end_ours(&d, c3ctx);
+	end_ours(&ds, sctx);
+	end_step(&d);
+	xfer(&d, &ds, 1000);
+	end_step(&ds);
+	assert_int_equal(ds.rc, ERR_AGAIN);
+	xfer(&ds, &d, 1000);
+
+	/* The swap. */
+	assert_int_equal(tls_ctx_set_crl(sctx, crl.p, crl.len, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+
+	/* A lives on (nothing is torn down) but is now known to be revoked. */
+	assert_true(tls_sess_established(as.t));
+	assert_int_equal(tls_sess_write(a.t, (const uint8_t *)"ping", 4), 0);
+	xfer(&a, &as, 1000);
+	assert_int_equal(tls_sess_read(as.t, buf, sizeof(buf), &n), 0);
+	assert_int_equal(n, 4);
+	assert_true(tls_sess_peer_revoked(as.t, sctx));
+
+	/* D, verified after the swap, sees the new CRL. */
+	pump(&d, &ds);
+	assert_int_equal(ds.rc, ERR_AUTH);
+	assert_string_equal(tls_sess_error(ds.t), "certificate verify failed: certificate revoked");
+	end_free(&d);
+	end_free(&ds);
+
+	/* B: a new handshake after the swap fails; client1 still gets in. */
+	refused_on(sctx, c3ctx, "certificate verify failed: certificate revoked");
+	accepted_on(sctx, c1ctx, &b, &bs);
+	assert_false(tls_sess_peer_revoked(bs.t, sctx));
+
+	/* And back: tls_sess_peer_revoked follows the current CRL. */
+	assert_int_equal(tls_ctx_set_crl(sctx, crl_empty.p, crl_empty.len, err, sizeof(err)), 0);
+	assert_false(tls_sess_peer_revoked(as.t, sctx));
+	end_free(&b);
+	end_free(&bs);
+	accepted_on(sctx, c3ctx, &b, &bs);
+	end_free(&b);
+	end_free(&bs);
+
+	/* A context made without a CRL gains checking. */
+	tls_ctx_free(sctx);
+	sc = conf(&srv_crt, &srv_key);
+	sctx = mkctx(&sc, true);
+	assert_int_equal(tls_ctx_crl_next_update(sctx, &t), ERR_NOTFOUND);
+	assert_false(tls_sess_peer_revoked(as.t, sctx));
+	assert_int_equal(tls_ctx_set_crl(sctx, crl.p, crl.len, err, sizeof(err)), 0);
+	assert_true(tls_sess_peer_revoked(as.t, sctx));
+	refused_on(sctx, c3ctx, "certificate verify failed: certificate revoked");
+
+	end_free(&a);
+	end_free(&as);
+	tls_ctx_free(sctx);
+	tls_ctx_free(c1ctx);
+	tls_ctx_free(c3ctx);
+}
+
+/* A CRL naming the test CA as issuer, signed by some other key. */
+static void
+forged_crl(struct pem *out)
+{
+	BIO *b = BIO_new_mem_buf(ca.p, (int)ca.len);
+	X509 *cax = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	X509_CRL *x = X509_CRL_new();
+	EVP_PKEY *pk = EVP_EC_gen("P-256");
+	ASN1_TIME *t = ASN1_TIME_set(NULL, 1735689600);	/* 2025-01-01 */
+	BUF_MEM *m;
+
+	BIO_free(b);
+	assert_non_null(cax);
+	assert_non_null(x);
+	assert_non_null(pk);
+	assert_int_equal(X509_CRL_set_version(x, 1), 1);
+	assert_int_equal(X509_CRL_set_issuer_name(x, X509_get_subject_name(cax)), 1);
+	assert_int_equal(X509_CRL_set1_lastUpdate(x, t), 1);
+	assert_true(X509_CRL_sign(x, pk, EVP_sha256()) > 0);
+	b = BIO_new(BIO_s_mem());
+	assert_int_equal(PEM_write_bio_X509_CRL(b, x), 1);
+	BIO_get_mem_ptr(b, &m);
+	out->p = malloc(m->length);
+	memcpy(out->p, m->data, m->length);
+	out->len = m->length;
+	BIO_free(b);
+	ASN1_TIME_free(t);
+	EVP_PKEY_free(pk);
+	X509_CRL_free(x);
+	X509_free(cax);
+}
+
+static void
+test_crl_bad(void **state)
+{
+	struct tls_conf sc = conf_crl(&srv_crt, &srv_key, &crl), c3 = conf(&c3_crt, &c3_key);
+	struct tls_ctx *sctx = mkctx(&sc, true), *c3ctx = mkctx(&c3, false), *bad;
+	char err[160], *p;
+	struct pem forged;
+	int64_t t;
+	size_t cut;
+
+	(void)state;
+	forged_crl(&forged);
+#define BAD(pem_, len_, why_) do { \
+		assert_int_equal(tls_ctx_set_crl(sctx, (pem_), (len_), err, sizeof(err)), ERR_CONFIG); \
+		assert_string_equal(err, (why_)); \
+	} while (0)
+	BAD(NULL, 0, "crl: no CRL given");
+	BAD(crl.p, 0, "crl: no CRL given");
+	BAD("junk\n", 5, "crl: no CRL found in PEM");
+	BAD(ca.p, ca.len, "crl: no CRL found in PEM");	/* a certificate is no CRL */
+	BAD(crl.p, crl.len / 2, "crl: cannot parse CRL #1");	/* truncated */
+	BAD(crl_both.p, crl_both.len - 40, "crl: cannot parse CRL #2");
+	BAD(crl_ca2.p, crl_ca2.len, "crl: CRL #1 is not issued by a configured CA");
+	BAD(crl_both.p, crl_both.len, "crl: CRL #2 is not issued by a configured CA");
+	BAD(forged.p, forged.len, "crl: CRL #1 has a bad signature");
+	/* A corrupted byte inside the base64 body. */
+	p = malloc(crl.len);
+	memcpy(p, crl.p, crl.len);
+	cut = crl.len / 2;
+	p[cut] = p[cut] == 'A' ? 'B' : 'A';
+	assert_int_equal(tls_ctx_set_crl(sctx, p, crl.len, err, sizeof(err)), ERR_CONFIG);
+	assert_true(strncmp(err, "crl: ", 5) == 0);
+	free(p);
+	/* errbuf may be NULL. */
+	assert_int_equal(tls_ctx_set_crl(sctx, "junk", 4, NULL, 0), ERR_CONFIG);
+#undef BAD
+
+	/* Every failure kept the old CRL. */
+	assert_int_equal(tls_ctx_crl_next_update(sctx, &t), 0);
+	assert_int_equal(t, 2051222400);
+	refused_on(sctx, c3ctx, "certificate verify failed: certificate revoked");
+
+	/* At start-up a bad CRL is a configuration error. */
+	sc = conf_crl(&srv_crt, &srv_key, &crl_ca2);
+	assert_int_equal(tls_ctx_new(&bad, &sc, true, err, sizeof(err)), ERR_CONFIG);
+	assert_null(bad);
+	assert_string_equal(err, "crl: CRL #1 is not issued by a configured CA");
+	sc.crl_len = 0;
+	assert_int_equal(tls_ctx_new(&bad, &sc, true, err, sizeof(err)), ERR_CONFIG);
+	assert_string_equal(err, "crl: no CRL given");
+
+	free(forged.p);
+	tls_ctx_free(sctx);
+	tls_ctx_free(c3ctx);
+}
+
+/* 2.6 (checked with openvpn 2.6.14) refuses every peer while the CRL is
+ * past its nextUpdate: "VERIFY ERROR: depth=0, error=CRL has expired". */
+static void
+test_crl_expired(void **state)
+{
+	struct tls_conf sc = conf_crl(&srv_crt, &srv_key, &crl_expired), c1 = conf(&c1_crt, &c1_key);
+	struct tls_ctx *sctx = mkctx(&sc, true), *cctx = mkctx(&c1, false);
+	int64_t t;
+
+	(void)state;
+	assert_int_equal(tls_ctx_crl_next_update(sctx, &t), 0);
+	assert_int_equal(t, 1580515200);	/* 2020-02-01T00:00:00Z */
+	refused_on(sctx, cctx, "certificate verify failed: CRL has expired");
+	tls_ctx_free(cctx);
+	tls_ctx_free(sctx);
+}
+
+static void
+test_crl_several_cas(void **state)
+{
+	struct tls_conf sc = conf_crl(&srv_crt, &srv_key, &crl_both), c1 = conf(&c1_crt, &c1_key),
+	    c3 = conf(&c3_crt, &c3_key), c4 = conf(&c4_crt, &c4_key), c5 = conf(&c5_crt, &c5_key);
+	int64_t t;
+	struct tls_ctx *sctx;
+
+	(void)state;
+	/* A concatenated CRL file, one CRL per CA. */
+	sc.ca_pem = ca_ca2.p;
+	sc.ca_len = ca_ca2.len;
+	sctx = mkctx(&sc, true);
+	assert_int_equal(tls_ctx_crl_next_update(sctx, &t), 0);
+	assert_int_equal(t, 2032732800);	/* the earlier one: 2034-06-01T00:00:00Z */
+	tls_ctx_free(sctx);
+	expect_accepted(&sc, &c4);
+	expect_accepted(&sc, &c1);
+	expect_client_refused(&sc, &c3, "certificate verify failed: certificate revoked");
+
+	/* No CRL for client4's CA: 2.6 lets it in with a warning, we refuse (P12). */
+	sc.crl_pem = crl.p;
+	sc.crl_len = crl.len;
+	expect_client_refused(&sc, &c4, "certificate verify failed: unable to get certificate CRL");
+	expect_accepted(&sc, &c1);
+
+	/* Intermediate CA: its CRL suffices; the root's may be missing (as 2.6). */
+	sc.ca_pem = ca_inter.p;
+	sc.ca_len = ca_inter.len;
+	sc.crl_pem = crl_inter.p;
+	sc.crl_len = crl_inter.len;
+	expect_accepted(&sc, &c5);
+	/* ... but not the other way round. */
+	sc.crl_pem = crl_empty.p;
+	sc.crl_len = crl_empty.len;
+	expect_client_refused(&sc, &c5, "certificate verify failed: unable to get certificate CRL");
+}
+
+/* ---- verify-x509-name ---- */
+
+/* The string openvpn 2.6.14 logged for t/data/pki/rich.crt. */
+static const char rich_subject[] = "C=KG, ST=NA, L=Z\xc3\xbcrich, O=Example, Inc., "
+    "OU=VPN + UID=42, CN=rich-1, emailAddress=rich@example.org";
+
+static struct tls_conf
+conf_name(const char *name, int type)
+{
+	struct tls_conf c = conf(&srv_crt, &srv_key);
+
+	c.verify_x509_name = name;
+	c.verify_x509_type = type;
+	return c;
+}
+
+static void
+test_verify_x509_name(void **state)
+{
+	struct tls_conf rich = conf(&rich_crt, &rich_key), c1 = conf(&c1_crt, &c1_key), sc;
+	struct tls_ctx *bad;
+	char err[160];
+	static const char *const subj_bad[] = {
+		"CN=rich-1",
+		"emailAddress=rich@example.org, CN=rich-1, OU=VPN + UID=42, O=Example, Inc., "
+		    "L=Z\xc3\xbcrich, ST=NA, C=KG",	/* RFC 2253 order */
+		"C=KG,ST=NA,L=Z\xc3\xbcrich,O=Example\\, Inc.,OU=VPN+UID=42,CN=rich-1,"
+		    "emailAddress=rich@example.org",	/* RFC 2253 escaping */
+		"C=KG, ST=NA, L=Z\xc3\xbcrich, O=Example, Inc., OU=VPN + UID=42, CN=rich-1, "
+		    "emailAddress=rich@example.or",	/* one short */
+		"C=KG, ST=NA, L=Z\xc3\xbcrich, O=Example, Inc., OU=VPN + UID=42, CN=rich-1, "
+		    "emailAddress=rich@example.orgg",	/* one long */
+	};
+	size_t i;
+
+	(void)state;
+	/* subject (the default type, 0) */
+	sc = conf_name(rich_subject, TLS_X509_SUBJECT);
+	expect_accepted(&sc, &rich);
+	for (i = 0; i < sizeof(subj_bad) / sizeof(subj_bad[0]); i++) {
+		sc = conf_name(subj_bad[i], TLS_X509_SUBJECT);
+		expect_client_refused(&sc, &rich,
+		    "verify-x509-name: peer certificate subject does not match");
+	}
+	sc = conf_name("CN=client1", 0);
+	expect_accepted(&sc, &c1);
+	expect_client_refused(&sc, &rich,
+	    "verify-x509-name: peer certificate subject does not match");
+
+	/* name: the CN, exactly */
+	sc = conf_name("rich-1", TLS_X509_NAME);
+	expect_accepted(&sc, &rich);
+	expect_client_refused(&sc, &c1, "verify-x509-name: peer certificate CN does not match");
+	sc = conf_name("rich-", TLS_X509_NAME);
+	expect_client_refused(&sc, &rich, "verify-x509-name: peer certificate CN does not match");
+	sc = conf_name("rich-10", TLS_X509_NAME);
+	expect_client_refused(&sc, &rich, "verify-x509-name: peer certificate CN does not match");
+
+	/* name-prefix */
+	sc = conf_name("rich-", TLS_X509_NAME_PREFIX);
+	expect_accepted(&sc, &rich);
+	expect_client_refused(&sc, &c1, "verify-x509-name: peer certificate CN does not match");
+	sc = conf_name("rich-1", TLS_X509_NAME_PREFIX);
+	expect_accepted(&sc, &rich);
+	sc = conf_name("rich-1x", TLS_X509_NAME_PREFIX);
+	expect_client_refused(&sc, &rich, "verify-x509-name: peer certificate CN does not match");
+	sc = conf_name("client", TLS_X509_NAME_PREFIX);
+	expect_accepted(&sc, &c1);
+
+	/* Configuration errors. */
+	sc = conf_name("", TLS_X509_NAME);
+	assert_int_equal(tls_ctx_new(&bad, &sc, true, err, sizeof(err)), ERR_CONFIG);
+	assert_string_equal(err, "verify-x509-name: empty name");
+	sc = conf_name("x", 3);
+	assert_int_equal(tls_ctx_new(&bad, &sc, true, err, sizeof(err)), ERR_CONFIG);
+	assert_string_equal(err, "verify-x509-name: unknown type");
+	assert_null(bad);
+}
+
+/* The usual client use: checking the server's name. */
+static void
+test_verify_x509_name_client(void **state)
+{
+	struct tls_conf sc = conf(&srv_crt, &srv_key), cc = conf(&c1_crt, &c1_key);
+	struct tls_ctx *sctx, *cctx;
+	struct end c, s;
+
+	(void)state;
+	cc.verify_x509_name = "server";
+	cc.verify_x509_type = TLS_X509_NAME;
+	expect_accepted(&sc, &cc);
+	cc.verify_x509_name = "CN=server";
+	cc.verify_x509_type = TLS_X509_SUBJECT;
+	expect_accepted(&sc, &cc);
+
+	cc.verify_x509_name = "server2";
+	cc.verify_x509_type = TLS_X509_NAME;
+	sctx = mkctx(&sc, true);
+	cctx = mkctx(&cc, false);
+	end_ours(&c, cctx);
+	end_ours(&s, sctx);
+	pump(&c, &s);
+	assert_int_equal(c.rc, ERR_AUTH);
+	assert_string_equal(tls_sess_error(c.t), "verify-x509-name: peer certificate CN does not match");
+	assert_int_equal(s.rc, ERR_AUTH);	/* it got our bad_certificate alert */
+	end_free(&c);
+	end_free(&s);
+	tls_ctx_free(cctx);
+	tls_ctx_free(sctx);
+}
+
+/* A certificate from issue() against verify-x509-name (name, type): 0 if
+ * accepted, else the server's error text is compared with why. */
+static void
+name_case(const char *const *cns, const int *lens, size_t ncn, const char *name, int type,
+    const char *why)
+{
+	struct pem crt, key;
+	struct tls_conf sc = conf_name(name, type), cc;
+
+	issue(cns, lens, ncn, &crt, &key);
+	cc = conf(&crt, &key);
+	if (why == NULL)
+		expect_accepted(&sc, &cc);
+	else
+		expect_client_refused(&sc, &cc, why);
+	free(crt.p);
+	free(key.p);
+}
+
+static void
+test_verify_x509_name_hostile(void **state)
+{
+	static const char *const two[] = { "admin", "bob" };
+	static const char *const ctl[] = { "bob\nadmin" };
+	static const char *const tab[] = { "x\ty" };
+	static const char *const del[] = { "x\x7fy" };
+	static const char *const nul[] = { "bob\0admin" };
+	static const int nul_len[] = { 9 };
+	static const char *const c64[] = {
+		"a123456789b123456789c123456789d123456789e123456789f123456789abcd" };
+	static const char *const c65[] = {
+		"a123456789b123456789c123456789d123456789e123456789f123456789abcde" };
+	const char *nocn = "verify-x509-name: peer certificate has no usable CN";
+	const char *cnbad = "verify-x509-name: peer certificate CN does not match";
+
+	(void)state;
+	/* As 2.6: the last CN counts; control bytes in a CN turn into '_'. */
+	name_case(two, NULL, 2, "bob", TLS_X509_NAME, NULL);
+	name_case(two, NULL, 2, "admin", TLS_X509_NAME, cnbad);
+	name_case(two, NULL, 2, "CN=admin, CN=bob", TLS_X509_SUBJECT, NULL);
+	name_case(ctl, NULL, 1, "bob_admin", TLS_X509_NAME, NULL);
+	name_case(ctl, NULL, 1, "bob\nadmin", TLS_X509_NAME, cnbad);
+	name_case(del, NULL, 1, "x_y", TLS_X509_NAME, NULL);
+	/* In the subject string OpenSSL escapes control bytes as \XX first. */
+	name_case(ctl, NULL, 1, "CN=bob\\0Aadmin", TLS_X509_SUBJECT, NULL);
+	name_case(tab, NULL, 1, "CN=x\\09y", TLS_X509_SUBJECT, NULL);
+	name_case(ctl, NULL, 1, "CN=bob_admin", TLS_X509_SUBJECT,
+	    "verify-x509-name: peer certificate subject does not match");
+	/* Deviation from 2.6, which would compare "bob": refuse a NUL. */
+	name_case(nul, nul_len, 1, "bob", TLS_X509_NAME, nocn);
+	name_case(nul, nul_len, 1, "bob", TLS_X509_NAME_PREFIX, nocn);
+	/* 64 bytes is 2.6's limit. */
+	name_case(c64, NULL, 1, c64[0], TLS_X509_NAME, NULL);
+	name_case(c65, NULL, 1, c65[0], TLS_X509_NAME, nocn);
+	name_case(c65, NULL, 1, "a1", TLS_X509_NAME_PREFIX, nocn);
+	/* No CN at all (and an empty subject, which 2.6 refuses too). */
+	name_case(NULL, NULL, 0, "x", TLS_X509_NAME, nocn);
+	name_case(NULL, NULL, 0, "x", TLS_X509_SUBJECT,
+	    "verify-x509-name: peer certificate subject does not match");
+}
+
+static void
+test_peer_serial(void **state)
+{
+	static const char *const cns[] = { "serial" };
+	struct pem crt, key;
+	struct tls_conf sc = conf(&srv_crt, &srv_key), cc;
+	struct tls_ctx *sctx, *cctx;
+	struct end c, s;
+	char out[64];
+
+	(void)state;
+	issue(cns, NULL, 1, &crt, &key);	/* serial 4242 */
+	cc = conf(&crt, &key);
+	sctx = mkctx(&sc, true);
+	cctx = mkctx(&cc, false);
+	end_ours(&c, cctx);
+	end_ours(&s, sctx);
+	assert_int_equal(tls_sess_peer_serial(s.t, out, sizeof(out)), ERR_BADSTATE);
+	pump(&c, &s);
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(tls_sess_peer_serial(s.t, out, sizeof(out)), 0);
+	assert_string_equal(out, "4242");
+	assert_int_equal(tls_sess_peer_serial(s.t, out, 5), 0);
+	assert_int_equal(tls_sess_peer_serial(s.t, out, 4), ERR_FULL);
+	assert_string_equal(out, "");
+	assert_int_equal(tls_sess_peer_serial(s.t, NULL, 4), ERR_INVAL);
+	end_free(&c);
+	end_free(&s);
+	tls_ctx_free(cctx);
+	tls_ctx_free(sctx);
+	free(crt.p);
+	free(key.p);
+}
+
+/* P14: nothing of a certificate reaches our text, however it fails. */
+static void
+test_no_cert_text_in_messages(void **state)
+{
+	static const char *const evil[] = { "EVIL;rm -rf /" };
+	struct pem crt, key;
+	struct tls_conf sc = conf_name("nomatch", TLS_X509_NAME), cc;
+	struct tls_ctx *sctx, *cctx;
+	struct end c, s;
+	char line[256];
+
+	(void)state;
+	issue(evil, NULL, 1, &crt, &key);
+	cc = conf(&crt, &key);
+	sctx = mkctx(&sc, true);
+	cctx = mkctx(&cc, false);
+	end_ours(&c, cctx);
+	end_ours(&s, sctx);
+	pump(&c, &s);
+	assert_int_equal(s.rc, ERR_AUTH);
+	assert_null(strstr(tls_sess_error(s.t), "EVIL"));
+	assert_null(strstr(tls_sess_error(c.t), "EVIL"));
+	end_free(&c);
+	end_free(&s);
+	tls_ctx_free(sctx);
+
+	sc = conf(&srv_crt, &srv_key);
+	sctx = mkctx(&sc, true);
+	accepted_on(sctx, cctx, &c, &s);
+	tls_sess_describe(s.t, line, sizeof(line));
+	assert_null(strstr(line, "EVIL"));
+	end_free(&c);
+	end_free(&s);
+	tls_ctx_free(cctx);
+	tls_ctx_free(sctx);
+
+	/* rich.crt's many attributes, UTF-8 included, do not show either. */
+	sc = conf(&srv_crt, &srv_key);
+	cc = conf(&rich_crt, &rich_key);
+	sctx = mkctx(&sc, true);
+	cctx = mkctx(&cc, false);
+	accepted_on(sctx, cctx, &c, &s);
+	tls_sess_describe(s.t, line, sizeof(line));
+	assert_string_equal(line, "TLSv1.3, cipher TLS_AES_256_GCM_SHA384, peer certificate: "
+	    "256 bits EC, signature: ecdsa-with-SHA256");
+	end_free(&c);
+	end_free(&s);
+	tls_ctx_free(cctx);
+	tls_ctx_free(sctx);
+	free(crt.p);
+	free(key.p);
+}
+
 int
 main(void)
 {
@@ -1002,6 +1666,17 @@ main(void)
 		cmocka_unit_test(test_tls12_and_min_version),
 		cmocka_unit_test(test_ctx_errors),
 		cmocka_unit_test(test_peer_cn_hostile),
+		cmocka_unit_test(test_client_cert_modes),
+		cmocka_unit_test(test_crl_revoked),
+		cmocka_unit_test(test_crl_swap),
+		cmocka_unit_test(test_crl_bad),
+		cmocka_unit_test(test_crl_expired),
+		cmocka_unit_test(test_crl_several_cas),
+		cmocka_unit_test(test_verify_x509_name),
+		cmocka_unit_test(test_verify_x509_name_client),
+		cmocka_unit_test(test_verify_x509_name_hostile),
+		cmocka_unit_test(test_peer_serial),
+		cmocka_unit_test(test_no_cert_text_in_messages),
 	};
 
 	return cmocka_run_group_tests(tests, setup_pki, teardown_pki);

@@ -1,0 +1,3 @@
+#!/bin/sh
+# Die by a signal.
+kill -9 $$
