@@ -884,6 +884,67 @@ p_client_config_dir(FILE *f, const struct conf_directive *dir, const void *o)
 	fputc('\n', f);
 }
 
+/* crl-verify FILE (or inline): re-read by the server when the file changes. */
+static int
+h_crl_verify(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+	     struct conf_err *err)
+{
+	struct cs_ctx *x = ctx;
+	char full[PATH_MAX];
+	int r;
+
+	if (!l->is_inline && l->argc == 3)
+		return conf_errf(err, l, "crl-verify: the 'dir' form is not supported; give one PEM "
+		    "file holding the CRLs");
+	if ((r = load_blob(x, l, &x->c->crl, err)) != 0)
+		return r;
+	free(x->c->crl_path);
+	x->c->crl_path = NULL;
+	if (!l->is_inline) {
+		if (resolve(x, l->argv[1], full, sizeof(full)) != 0 ||
+		    (x->c->crl_path = strdup(full)) == NULL)
+			return conf_errf(err, l, "crl-verify: out of memory");
+	}
+	return 0;
+}
+
+/* verify-x509-name NAME [subject|name|name-prefix]: 2.6's default type is subject. */
+static int
+h_verify_x509_name(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+		   struct conf_err *err)
+{
+	static const char *const types[] = { "subject", "name", "name-prefix" };
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	size_t i = 0;
+
+	if (l->argc == 3) {
+		for (i = 0; i < 3; i++)
+			if (strcmp(l->argv[2], types[i]) == 0)
+				break;
+		if (i == 3)
+			return conf_errf(err, l, "verify-x509-name: type '%s' must be subject, name or "
+			    "name-prefix", l->argv[2]);
+	}
+	if (strlen(l->argv[1]) >= sizeof(c->verify_x509_name))
+		return conf_errf(err, l, "verify-x509-name: name too long");
+	snprintf(c->verify_x509_name, sizeof(c->verify_x509_name), "%s", l->argv[1]);
+	c->verify_x509_type = (int)i;
+	return 0;
+}
+
+static void
+p_verify_x509_name(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	static const char *const types[] = { "subject", "name", "name-prefix" };
+	const struct server_conf *c = o;
+
+	if (c->verify_x509_name[0] == '\0')
+		return;
+	fprintf(f, "verify-x509-name ");
+	conf_print_token(f, c->verify_x509_name);
+	fprintf(f, " %s\n", types[c->verify_x509_type]);
+}
+
 static void
 p_server(FILE *f, const struct conf_directive *dir, const void *o)
 {
@@ -1210,7 +1271,8 @@ static const struct conf_directive table[] = {
 	{ "client-to-client",      0, ANY, S,         false, h_unsupported, NULL },
 	{ "comp-lzo",              0, 1,   S | C | P | D, false, h_compress, p_compress },
 	{ "compress",              0, 1,   S | C | P | D, false, h_compress, p_compress },
-	{ "crl-verify",            0, ANY, S | C,     true,  h_unsupported, NULL },
+	{ "crl-verify",            1, 2,   S | C,     true,  h_crl_verify, p_blob,
+	                                                      offsetof(struct server_conf, crl) },
 	{ "data-ciphers",          1, 1,   S | C,     false, h_data_ciphers, p_data_ciphers },
 	{ "data-ciphers-fallback", 1, 1,   S | C,     false, h_data_ciphers_fallback,
 	                                                      p_data_ciphers_fallback },
@@ -1260,6 +1322,7 @@ static const struct conf_directive table[] = {
 	{ "user",                  0, ANY, S | C,     false, h_unsupported, NULL },
 	{ "verb",                  1, 1,   S | C,     false, U32(verb, 0, 11) },
 	{ "verify-client-cert",    0, 1,   S,         false, h_verify_client_cert, p_verify_client_cert },
+	{ "verify-x509-name",      1, 2,   S | C,     false, h_verify_x509_name, p_verify_x509_name },
 };
 
 const struct conf_directive *
@@ -1405,6 +1468,8 @@ conf_server_free(struct server_conf *c)
 	blob_free(&c->dh);
 	free(c->ccd_dir);
 	free(c->ccd_dir_as_written);
+	free(c->crl_path);
+	blob_free(&c->crl);
 	blob_free(&c->tls_auth);
 	blob_free(&c->tls_crypt);
 	blob_free(&c->tls_crypt_v2);

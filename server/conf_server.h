@@ -79,6 +79,10 @@ struct server_conf {
 	struct prefix server_net6;       /* from `server-ipv6` */
 	bool has_server_ipv6;
 	struct conf_blob ca, cert, key, dh; bool dh_none;
+	struct conf_blob crl;            /* crl-verify: the CRLs as read at startup */
+	char *crl_path;                  /* resolved, for re-reading; NULL if inline */
+	char verify_x509_name[256];      /* "" = none */
+	int verify_x509_type;            /* 0 subject, 1 name, 2 name-prefix (tls.h's order) */
 	/* control-channel protection (doc §5) */
 	struct conf_blob tls_auth, tls_crypt, tls_crypt_v2;
 	bool has_tls_auth, has_tls_crypt, has_tls_crypt_v2;

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "aead.h"
@@ -99,6 +100,10 @@ struct engine {
 	unsigned tun_ifindex;
 	int sig_fd;
 	struct ev_io sig_io;
+	/* crl-verify: the file is watched and re-read when it changes (P12) */
+	struct ev_timer crl_timer;
+	struct stat crl_st;
+	bool crl_broken;                 /* unreadable or invalid: new clients refused */
 
 	struct dp_batch *tx;
 	/* receive side, allocated once */
@@ -367,6 +372,13 @@ env_authorize(void *owner, struct peer *p, const struct kmsg *km, const struct p
 		    "%s%s", p->id, p->cn, p->sa_str, pi->ciphers[0] ? pi->ciphers : "(none)",
 		    c->n_data_ciphers > 0 ? c->data_ciphers[0] : "", c->n_data_ciphers > 1 ? "..." : "");
 		snprintf(reason, cap, "Data channel cipher negotiation failed (no shared cipher)");
+		return ERR_AUTH;
+	}
+	if (e->crl_broken) {
+		log_warnx("peer %u (%s) %s: refused: the CRL could not be read (fail closed)", p->id,
+		    p->cn, p->sa_str);
+		snprintf(reason, cap, "%scertificate revocation list unavailable",
+		    (p->iv_proto & IV_PROTO_AUTH_FAIL_TEMP) ? "TEMP: " : "");
 		return ERR_AUTH;
 	}
 	if (c->ccd_dir != NULL && (r = apply_ccd(e, p, reason, cap)) != 0)
@@ -1226,6 +1238,109 @@ before_sleep(void *arg, uint64_t now)
 	dp_batch_flush(e->tx);
 }
 
+/* ---- CRL (crl-verify) ---- */
+
+enum { CRL_CHECK_MS = 500, CRL_WARN_DAYS = 7 };   /* a stat() twice a second */
+
+static void
+crl_report_expiry(struct engine *e)
+{
+	int64_t next;
+	int64_t now = (int64_t)mtime_wall_sec();
+
+	if (tls_ctx_crl_next_update(e->tls, &next) != 0)
+		return;
+	if (next <= now)
+		log_err("the CRL's next update was due %lld hours ago: clients of its CA are "
+		    "refused until a fresh CRL is installed", (long long)((now - next) / 3600));
+	else if (next - now < CRL_WARN_DAYS * 86400)
+		log_warnx("the CRL must be renewed within %lld hours (next update %lld)",
+		    (long long)((next - now) / 3600), (long long)next);
+}
+
+/* A live session whose certificate the new CRL revokes ends now (P12):
+ * HALT tells a 2.6 client not to come back. */
+static void
+crl_sweep(struct engine *e, uint64_t now)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < e->peers.max; i++) {
+		struct peer *p = e->peers.by_id[i];
+
+		if (p == NULL || p->ks[0].tls == NULL || !tls_sess_established(p->ks[0].tls) ||
+		    !tls_sess_peer_revoked(p->ks[0].tls, e->tls))
+			continue;
+		log_info("peer %u (%s) %s: certificate revoked by the new CRL: disconnecting", p->id,
+		    p->cn, p->sa_str);
+		if (p->state == PEER_ACTIVE)
+			session_send_text(&e->senv, p, "HALT,certificate revoked", now);
+		/* gone within a second whatever the client sends (P21) */
+		session_close(p, now + MTIME_SEC(1), "certificate revoked");
+		peer_schedule(e, p);
+		n++;
+	}
+	if (n > 0)
+		log_info("CRL: %u session(s) ended", n);
+}
+
+static void
+crl_check(struct engine *e, uint64_t now)
+{
+	struct stat st;
+	char errbuf[256];
+	char *data = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (stat(e->conf->crl_path, &st) != 0) {
+		if (!e->crl_broken)
+			log_err("crl-verify %s: %s: refusing new clients until it is back",
+			    e->conf->crl_path, strerror(errno));
+		e->crl_broken = true;
+		return;
+	}
+	if (!e->crl_broken && st.st_mtim.tv_sec == e->crl_st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == e->crl_st.st_mtim.tv_nsec && st.st_size == e->crl_st.st_size &&
+	    st.st_ino == e->crl_st.st_ino)
+		return;
+	e->crl_st = st;
+	f = fopen(e->conf->crl_path, "re");
+	if (f != NULL) {
+		data = malloc((size_t)st.st_size + 1);
+		if (data != NULL)
+			len = fread(data, 1, (size_t)st.st_size, f);
+		fclose(f);
+	}
+	if (data == NULL || len == 0 ||
+	    tls_ctx_set_crl(e->tls, data, len, errbuf, sizeof(errbuf)) != 0) {
+		log_err("crl-verify %s: cannot load the changed CRL (%s): refusing new clients "
+		    "until it is fixed", e->conf->crl_path, data == NULL || len == 0 ? "unreadable" :
+		    errbuf);
+		e->crl_broken = true;
+		free(data);
+		return;
+	}
+	free(data);
+	if (e->crl_broken)
+		log_info("crl-verify %s: a valid CRL is back; accepting clients again",
+		    e->conf->crl_path);
+	else
+		log_info("crl-verify %s: CRL reloaded", e->conf->crl_path);
+	e->crl_broken = false;
+	crl_report_expiry(e);
+	crl_sweep(e, now);
+}
+
+static void
+crl_timer_cb(struct ev_timer *t, uint64_t now)
+{
+	struct engine *e = container_of(t, struct engine, crl_timer);
+
+	crl_check(e, now);
+	ev_timer_arm(&e->loop, &e->crl_timer, now + MTIME_MSEC(CRL_CHECK_MS));
+}
+
 /* ---- shutdown ---- */
 
 static void
@@ -1446,6 +1561,12 @@ setup_tls(struct engine *e)
 	    c->tls_version_min == 12 ? TLS1_2_VERSION : 0;
 	tc.require_peer_cert = true;
 	tc.remote_cert_tls = c->remote_cert_tls_client;
+	tc.crl_pem = c->crl.data;
+	tc.crl_len = c->crl.len;
+	if (c->verify_x509_name[0] != '\0') {
+		tc.verify_x509_name = c->verify_x509_name;
+		tc.verify_x509_type = c->verify_x509_type;
+	}
 	r = tls_ctx_new(&e->tls, &tc, true, err, sizeof(err));
 	if (r != 0)
 		log_err("TLS setup failed: %s", err);
@@ -1570,6 +1691,12 @@ engine_new(struct server_conf *conf, struct engine **out)
 	    (r = ev_io_add(&e->loop, &e->sig_io, e->sig_fd, EPOLLIN, sig_cb)) != 0)
 		return r;
 	evloop_set_before_sleep(&e->loop, before_sleep, e);
+	if (conf->crl_path != NULL) {
+		stat(conf->crl_path, &e->crl_st);
+		crl_report_expiry(e);
+		ev_timer_init(&e->crl_timer, crl_timer_cb);
+		ev_timer_arm(&e->loop, &e->crl_timer, mtime_now() + MTIME_MSEC(CRL_CHECK_MS));
+	}
 	return 0;
 }
 
