@@ -66,6 +66,8 @@ set_defaults(struct server_conf *c)
 		snprintf(c->data_ciphers[i], sizeof(c->data_ciphers[i]), "%s", def_ciphers[i]);
 	c->n_data_ciphers = (unsigned)i;
 	c->max_clients = 1024;
+	c->script_security = 1;
+	snprintf(c->tmp_dir, sizeof(c->tmp_dir), "/tmp");
 	c->key_direction = -1;
 	snprintf(c->auth, sizeof(c->auth), "SHA1");
 	c->max_half_open = 256;
@@ -945,6 +947,83 @@ p_verify_x509_name(FILE *f, const struct conf_directive *dir, const void *o)
 	fprintf(f, " %s\n", types[c->verify_x509_type]);
 }
 
+/* auth-user-pass-verify CMD via-env|via-file (2.6 semantics). */
+static int
+h_auth_user_pass_verify(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+			struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+
+	if (strcmp(l->argv[2], "via-env") == 0)
+		c->auth_via_file = false;
+	else if (strcmp(l->argv[2], "via-file") == 0)
+		c->auth_via_file = true;
+	else
+		return conf_errf(err, l, "auth-user-pass-verify: '%s' must be via-env or via-file",
+		    l->argv[2]);
+	if (strlen(l->argv[1]) >= sizeof(c->auth_user_pass_verify))
+		return conf_errf(err, l, "auth-user-pass-verify: command too long");
+	snprintf(c->auth_user_pass_verify, sizeof(c->auth_user_pass_verify), "%s", l->argv[1]);
+	return 0;
+}
+
+static void
+p_auth_user_pass_verify(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (c->auth_user_pass_verify[0] == '\0')
+		return;
+	fprintf(f, "auth-user-pass-verify ");
+	conf_print_token(f, c->auth_user_pass_verify);
+	fprintf(f, " %s\n", c->auth_via_file ? "via-file" : "via-env");
+}
+
+/* auth-gen-token [lifetime [renewal]] */
+static int
+h_auth_gen_token(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+		 struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+
+	c->auth_gen_token = true;
+	c->auth_token_lifetime = 0;
+	c->auth_token_renewal = 0;
+	if (l->argc >= 2 && conf_arg_u32(l, 1, 0, 100 * 365 * 86400u, &c->auth_token_lifetime, err) != 0)
+		return ERR_CONFIG;
+	if (l->argc >= 3 && conf_arg_u32(l, 2, 1, 100 * 365 * 86400u, &c->auth_token_renewal, err) != 0)
+		return ERR_CONFIG;
+	return 0;
+}
+
+static void
+p_auth_gen_token(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (c->auth_gen_token)
+		fprintf(f, "auth-gen-token %u %u\n", c->auth_token_lifetime, c->auth_token_renewal);
+}
+
+static int
+h_tmp_dir(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+
+	if (strlen(l->argv[1]) >= sizeof(c->tmp_dir))
+		return conf_errf(err, l, "tmp-dir: path too long");
+	snprintf(c->tmp_dir, sizeof(c->tmp_dir), "%s", l->argv[1]);
+	return 0;
+}
+
+static void
+p_tmp_dir(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	fprintf(f, "tmp-dir ");
+	conf_print_token(f, ((const struct server_conf *)o)->tmp_dir);
+	fputc('\n', f);
+}
+
 static void
 p_server(FILE *f, const struct conf_directive *dir, const void *o)
 {
@@ -1140,23 +1219,27 @@ p_remote_cert_tls(FILE *f, const struct conf_directive *dir, const void *o)
 static int
 h_verify_client_cert(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
 {
+	static const char *const names[] = { [CONF_VERIFY_REQUIRE] = "require",
+		[CONF_VERIFY_OPTIONAL] = "optional", [CONF_VERIFY_NONE] = "none" };
 	const char *v = l->argc == 2 ? l->argv[1] : "require";   /* 2.6: no argument = require */
+	size_t i;
 
-	if (strcmp(v, "require") == 0) {
-		((struct cs_ctx *)ctx)->c->verify_client_cert = CONF_VERIFY_REQUIRE;
-		return 0;
+	for (i = 0; i < 3; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			((struct cs_ctx *)ctx)->c->verify_client_cert = (enum conf_verify_client_cert)i;
+			return 0;
+		}
 	}
-	if (strcmp(v, "none") == 0 || strcmp(v, "optional") == 0)
-		return conf_errf(err, l, "verify-client-cert: '%s' is not supported yet (only 'require')",
-		    v);
 	return conf_errf(err, l, "verify-client-cert: '%s' must be 'none', 'optional' or 'require'", v);
 }
 
 static void
 p_verify_client_cert(FILE *f, const struct conf_directive *dir, const void *o)
 {
-	(void)o;
-	fprintf(f, "verify-client-cert require\n");
+	static const char *const names[] = { "require", "optional", "none" };
+
+	fprintf(f, "verify-client-cert %s\n",
+	    names[((const struct server_conf *)o)->verify_client_cert]);
 }
 
 /* ---- push ---- */
@@ -1263,6 +1346,11 @@ p_u32(FILE *f, const struct conf_directive *dir, const void *o)
 static const struct conf_directive table[] = {
 	{ "allow-compression",     1, 1,   S | C,     false, h_allow_compression, p_allow_compression },
 	{ "auth",                  1, 1,   S | C,     false, h_auth, p_auth },
+	{ "auth-gen-token",        0, 2,   S,         false, h_auth_gen_token, p_auth_gen_token },
+	{ "auth-gen-token-secret", 1, 1,   S,         true,  BLOB(auth_token_secret) },
+	{ "auth-user-pass-optional", 0, 0, S,         false, FLAG(auth_user_pass_optional) },
+	{ "auth-user-pass-verify", 2, 2,   S,         false, h_auth_user_pass_verify,
+	                                                      p_auth_user_pass_verify },
 	{ "ca",                    1, 1,   S | C,     true,  BLOB(ca) },
 	{ "ccd-exclusive",         0, 0,   S,         false, FLAG(ccd_exclusive) },
 	{ "cert",                  1, 1,   S | C,     true,  BLOB(cert) },
@@ -1307,6 +1395,7 @@ static const struct conf_directive table[] = {
 	{ "reneg-pkts",            1, 1,   S | C,     false, U32(reneg_pkts, 0, 2147483647) },
 	{ "reneg-sec",             1, 2,   S | C,     false, h_reneg_sec, p_reneg_sec },
 	{ "replay-window",         1, 2,   S | C,     false, h_replay_window, p_replay_window },
+	{ "script-security",       1, 1,   S | C,     false, U32(script_security, 0, 3) },
 	{ "server",                2, 3,   S,         false, h_server, p_server },
 	{ "server-ipv6",           1, 1,   S,         false, h_server_ipv6, p_server_ipv6 },
 	{ "status",                0, ANY, S | C,     false, h_unsupported, NULL },
@@ -1317,6 +1406,7 @@ static const struct conf_directive table[] = {
 	{ "tls-server",            0, 0,   S,         false, FLAG(tls_server) },
 	{ "tls-timeout",           1, 1,   S | C,     false, U32(tls_timeout, 1, 3600) },
 	{ "tls-version-min",       1, 2,   S | C,     false, h_tls_version_min, p_tls_version_min },
+	{ "tmp-dir",               1, 1,   S | C,     false, h_tmp_dir, p_tmp_dir },
 	{ "topology",              1, 1,   S | C | P, false, h_topology, p_topology },
 	{ "tun-mtu",               1, 1,   S | C | P, false, U32(tun_mtu, 100, 9000) },
 	{ "user",                  0, ANY, S | C,     false, h_unsupported, NULL },
@@ -1384,6 +1474,18 @@ check_whole(struct cs_ctx *x, struct conf_err *err)
 		    c->local.family == AF_INET ? "IPv4" : "IPv6", c->proto,
 		    c->family == AF_INET ? "IPv4" : "IPv6");
 
+	if (c->auth_user_pass_verify[0] != '\0' && c->script_security < (c->auth_via_file ? 2u : 3u))
+		return conf_errf_file(err, f, "auth-user-pass-verify %s needs 'script-security %u' "
+		    "(2.6 refuses it too: %s)", c->auth_via_file ? "via-file" : "via-env",
+		    c->auth_via_file ? 2u : 3u, c->auth_via_file ? "it runs a script" :
+		    "it puts the password in the script's environment");
+	if (c->verify_client_cert != CONF_VERIFY_REQUIRE && c->auth_user_pass_verify[0] == '\0')
+		return conf_errf_file(err, f, "verify-client-cert %s leaves clients unauthenticated "
+		    "without 'auth-user-pass-verify'", c->verify_client_cert == CONF_VERIFY_NONE ?
+		    "none" : "optional");
+	if (c->auth_gen_token && c->auth_user_pass_verify[0] == '\0')
+		return conf_errf_file(err, f, "auth-gen-token needs 'auth-user-pass-verify' (tokens "
+		    "stand in for a password)");
 	if (c->has_tls_auth && c->has_tls_crypt)
 		return conf_errf_file(err, f, "'tls-auth' and 'tls-crypt' cannot be used together "
 		    "(OpenVPN 2.6 refuses this too)");
@@ -1470,6 +1572,7 @@ conf_server_free(struct server_conf *c)
 	free(c->ccd_dir_as_written);
 	free(c->crl_path);
 	blob_free(&c->crl);
+	blob_free(&c->auth_token_secret);
 	blob_free(&c->tls_auth);
 	blob_free(&c->tls_crypt);
 	blob_free(&c->tls_crypt_v2);

@@ -52,7 +52,9 @@ struct conf_blob {
 };
 
 enum conf_verify_client_cert {
-	CONF_VERIFY_REQUIRE = 0,     /* the 2.6 default and the only mode we support */
+	CONF_VERIFY_REQUIRE = 0,     /* the 2.6 default */
+	CONF_VERIFY_OPTIONAL,
+	CONF_VERIFY_NONE,
 };
 
 struct server_conf {
@@ -82,6 +84,15 @@ struct server_conf {
 	struct conf_blob crl;            /* crl-verify: the CRLs as read at startup */
 	char *crl_path;                  /* resolved, for re-reading; NULL if inline */
 	char verify_x509_name[256];      /* "" = none */
+	/* username/password (doc §6.2; management-interface.md §6.2) */
+	char auth_user_pass_verify[512]; /* the command, "" = none */
+	bool auth_via_file;
+	bool auth_user_pass_optional;
+	uint32_t script_security;        /* 1 */
+	char tmp_dir[256];               /* /tmp */
+	bool auth_gen_token;
+	uint32_t auth_token_lifetime, auth_token_renewal;   /* s; 0 = none / reneg-sec */
+	struct conf_blob auth_token_secret;
 	int verify_x509_type;            /* 0 subject, 1 name, 2 name-prefix (tls.h's order) */
 	/* control-channel protection (doc §5) */
 	struct conf_blob tls_auth, tls_crypt, tls_crypt_v2;

@@ -35,7 +35,9 @@
 #include <unistd.h>
 
 #include "aead.h"
+#include "authtoken.h"
 #include "buf.h"
+#include "hook.h"
 #include "ccd.h"
 #include "conf.h"
 #include "comp.h"
@@ -104,6 +106,8 @@ struct engine {
 	struct ev_timer crl_timer;
 	struct stat crl_st;
 	bool crl_broken;                 /* unreadable or invalid: new clients refused */
+	char tmpdir[HOOK_PATH_MAX];      /* private dir for via-file and control files */
+	struct authtoken_key token_key;  /* auth-gen-token */
 
 	struct dp_batch *tx;
 	/* receive side, allocated once */
@@ -134,6 +138,21 @@ struct engine {
 /* ---- peers ---- */
 
 static void peer_timer_cb(struct ev_timer *t, uint64_t now);
+
+/* A running auth-user-pass-verify (or a deferred decision) for one peer. */
+struct peer_auth {
+	struct peer *p;
+	uint8_t key_id;
+	struct hook *h;                  /* the script, while it runs */
+	struct hook_auth a;              /* its files: via-file, control, pending, reason */
+	struct ev_io io;                 /* the script's pidfd */
+	struct ev_io watch;              /* inotify on auth_control_file once deferred */
+	bool io_added, watch_added, deferred;
+	uint64_t next_poll;              /* deferred: read the control file at least this often */
+};
+
+static void auth_free(struct engine *e, struct peer *p);
+static void auth_progress(struct engine *e, struct peer *p, uint64_t now);
 
 static uint64_t
 min_u64(uint64_t a, uint64_t b)
@@ -188,6 +207,7 @@ peer_close(struct engine *e, struct peer *p, const char *reason)
 		log_rl_msg(&e->rl_stranger, now, LL_INFO, "peer %u %s: dropped before authentication: %s",
 		    p->id, p->sa_str, reason);
 	ev_timer_cancel(&e->loop, &p->timer);
+	auth_free(e, p);
 	half_open_remove(e, p);
 	if (p->holds_slot)
 		e->n_clients--;
@@ -219,6 +239,8 @@ peer_schedule(struct engine *e, struct peer *p)
 		if (c->keepalive_restart > 0)
 			d = min_u64(d, p->last_rx + 2 * MTIME_SEC(c->keepalive_restart));
 	}
+	if (p->auth != NULL)
+		d = min_u64(d, p->auth->h != NULL ? hook_deadline(p->auth->h) : p->auth->next_poll);
 	if (d == MTIME_NEVER)
 		ev_timer_cancel(&e->loop, &p->timer);
 	else
@@ -243,6 +265,11 @@ peer_timer_cb(struct ev_timer *t, uint64_t now)
 	struct engine *e = p->owner;
 	const struct server_conf *c = e->conf;
 
+	if (p->auth != NULL) {
+		auth_progress(e, p, now);
+		if (e->peers.by_id[p->id] != p)
+			return;   /* closed by the decision */
+	}
 	session_tick(&e->senv, p, now);
 	if (p->state == PEER_ACTIVE && !p->closing) {
 		if (c->keepalive_restart > 0 &&
@@ -308,6 +335,241 @@ close_same_cn(struct engine *e, struct peer *self)
 	}
 }
 
+/* ---- username/password: auth-user-pass-verify, deferred auth, tokens ---- */
+
+enum { AUTH_DEFERRED_POLL_MS = 500 };
+
+static void
+auth_free(struct engine *e, struct peer *p)
+{
+	struct peer_auth *pa = p->auth;
+
+	if (pa == NULL)
+		return;
+	if (pa->io_added)
+		ev_io_del(&e->loop, &pa->io);
+	if (pa->watch_added)
+		ev_io_del(&e->loop, &pa->watch);
+	if (pa->h != NULL)
+		hook_free(pa->h);      /* kills it if still running */
+	hook_auth_cleanup(&pa->a);
+	free(pa);
+	p->auth = NULL;
+}
+
+/* auth-gen-token: a new token for this session (same session id, new issue
+ * time), pushed as auth-token. */
+static void
+issue_token(struct engine *e, struct peer *p)
+{
+	struct authtoken_info info;
+
+	if (!p->has_token) {
+		if (authtoken_info_init(&info, mtime_wall_sec()) != 0)
+			return;
+		memcpy(p->token_sid, info.session_id, sizeof(p->token_sid));
+		p->token_initial = info.initial;
+	}
+	memcpy(info.session_id, p->token_sid, sizeof(info.session_id));
+	info.initial = p->token_initial;
+	info.issued = mtime_wall_sec();
+	p->has_token = authtoken_make(&e->token_key, p->username, &info, p->auth_token,
+	    sizeof(p->auth_token)) == 0;
+}
+
+static void
+auth_decide(struct engine *e, struct peer *p, int result, const char *why, uint64_t now)
+{
+	uint8_t key_id = p->auth->key_id;
+
+	auth_free(e, p);
+	log_info("peer %u (%s) %s: auth-user-pass-verify %s%s%s", p->id, p->cn, p->sa_str,
+	    result == 0 ? "accepted" : "refused", why[0] ? ": " : "", why);
+	session_auth_done(&e->senv, p, key_id, result, result == 0 ? "" : "authentication failed",
+	    now);
+	peer_settle(e, p, now);
+}
+
+static void auth_watch_cb(struct ev_io *io, uint32_t revents, uint64_t now);
+
+/* Drive a pending authentication: reap the script, or read the deferred
+ * control file.  May close p (through auth_decide/peer_settle). */
+static void
+auth_progress(struct engine *e, struct peer *p, uint64_t now)
+{
+	struct peer_auth *pa = p->auth;
+	struct hook_result res;
+	enum hook_status st;
+	char why[HOOK_REASON_MAX + 64];
+	int fd;
+
+	if (pa->h != NULL) {
+		if (hook_poll(pa->h, now, &res) == ERR_AGAIN)
+			return;
+		hook_auth_script_done(&pa->a);
+		if (pa->io_added) {
+			ev_io_del(&e->loop, &pa->io);
+			pa->io_added = false;
+		}
+		if (res.status != HOOK_DEFERRED) {
+			why[0] = '\0';
+			if (res.status != HOOK_ALLOW && hook_auth_reason(&pa->a, why, sizeof(why)) == 0)
+				hook_result_str(&res, e->conf->auth_user_pass_verify, why, sizeof(why));
+			hook_free(pa->h);
+			pa->h = NULL;
+			auth_decide(e, p, res.status == HOOK_ALLOW ? 0 : ERR_AUTH, why, now);
+			return;
+		}
+		hook_free(pa->h);
+		pa->h = NULL;
+		pa->deferred = true;
+		log_info("peer %u (%s) %s: authentication deferred by the script", p->id, p->cn,
+		    p->sa_str);
+		fd = hook_auth_watch(&pa->a);
+		if (fd >= 0 && ev_io_add(&e->loop, &pa->watch, fd, EPOLLIN, auth_watch_cb) == 0)
+			pa->watch_added = true;
+	}
+	if (pa->deferred) {
+		hook_auth_watch_drain(&pa->a);
+		pa->next_poll = now + MTIME_MSEC(AUTH_DEFERRED_POLL_MS);
+		if (hook_deferred_poll(&pa->a, &st) == ERR_AGAIN)
+			return;
+		why[0] = '\0';
+		if (st != HOOK_ALLOW)
+			hook_auth_reason(&pa->a, why, sizeof(why));
+		auth_decide(e, p, st == HOOK_ALLOW ? 0 : ERR_AUTH, why, now);
+	}
+}
+
+static void
+auth_io_cb(struct ev_io *io, uint32_t revents, uint64_t now)
+{
+	struct peer_auth *pa = container_of(io, struct peer_auth, io);
+
+	auth_progress(pa->p->owner, pa->p, now);
+}
+
+static void
+auth_watch_cb(struct ev_io *io, uint32_t revents, uint64_t now)
+{
+	struct peer_auth *pa = container_of(io, struct peer_auth, watch);
+
+	auth_progress(pa->p->owner, pa->p, now);
+}
+
+/* Only printable ASCII of a client string reaches logs and the peer's name. */
+static void
+copy_clean(char *dst, size_t cap, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] != '\0' && i + 1 < cap; i++)
+		dst[i] = (src[i] > 0x20 && src[i] < 0x7f) ? src[i] : '_';
+	dst[i] = '\0';
+}
+
+static int
+env_authenticate(void *owner, struct peer *p, uint8_t key_id, const struct kmsg *km,
+		 char *reason, size_t cap)
+{
+	struct engine *e = owner;
+	const struct server_conf *c = e->conf;
+	struct authtoken_policy pol;
+	struct authtoken_info info;
+	struct hook_req req;
+	struct hook_env env;
+	struct peer_auth *pa;
+	char port[8], ip[ADDR_STR_MAX];
+	struct addr a;
+	uint16_t pt = 0;
+	uint64_t now = evloop_now(&e->loop);
+	int r;
+
+	if (c->auth_user_pass_verify[0] == '\0')
+		return 0;
+	if (!km->has_username || km->username[0] == '\0') {
+		if (c->auth_user_pass_optional && p->cn[0] != '\0')
+			return 0;
+		snprintf(reason, cap, "a username and password are required");
+		return ERR_AUTH;
+	}
+	if (key_id == 0) {
+		copy_clean(p->username, sizeof(p->username), km->username);
+	} else if (strncmp(p->username, km->username, sizeof(p->username) - 1) != 0) {
+		snprintf(reason, cap, "username changed on renegotiation");
+		return ERR_AUTH;
+	}
+	if (p->cn[0] == '\0')
+		copy_clean(p->cn, sizeof(p->cn), p->username);   /* no certificate */
+
+	/* auth-gen-token: the client sends the token as its password */
+	if (c->auth_gen_token && authtoken_is_token(km->password)) {
+		pol.lifetime = c->auth_token_lifetime;
+		pol.renewal = c->auth_token_renewal != 0 ? c->auth_token_renewal : c->reneg_sec;
+		r = authtoken_check(&e->token_key, km->password, km->username, mtime_wall_sec(), &pol,
+		    &info);
+		if (r == 0 && (!p->has_token ||
+		    memcmp(info.session_id, p->token_sid, sizeof(p->token_sid)) == 0)) {
+			memcpy(p->token_sid, info.session_id, sizeof(p->token_sid));
+			p->token_initial = info.initial;
+			p->has_token = true;
+			log_info("peer %u (%s) %s: accepted the session's auth-token", p->id, p->cn,
+			    p->sa_str);
+			return 0;
+		}
+		/* 2.6's SESSION: prefix makes the client forget the token and ask again */
+		snprintf(reason, cap, "SESSION:%s", r == ERR_TIMEOUT ? "auth-token expired" :
+		    "auth-token invalid");
+		return ERR_AUTH;
+	}
+
+	if (p->auth != NULL)
+		auth_free(e, p);
+	pa = calloc(1, sizeof(*pa));
+	if (pa == NULL)
+		return ERR_NOMEM;
+	pa->p = p;
+	pa->key_id = key_id;
+	hook_env_init(&env);
+	memset(&a, 0, sizeof(a));
+	addr_from_sockaddr((struct sockaddr *)&p->sa, p->salen, &a, &pt);
+	addr_format(&a, ip, sizeof(ip));
+	snprintf(port, sizeof(port), "%u", pt);
+	r = hook_env_set(&env, "script_type", "user-pass-verify");
+	if (r == 0)
+		r = hook_env_set(&env, "untrusted_ip", ip);
+	if (r == 0)
+		r = hook_env_set(&env, "untrusted_port", port);
+	if (r == 0 && p->cn[0] != '\0')
+		r = hook_env_set_client(&env, "common_name", p->cn);
+	if (r == 0 && p->ver[0] != '\0')
+		r = hook_env_set_client(&env, "IV_VER", p->ver);
+	if (r == 0)
+		r = hook_auth_prepare(&pa->a, e->tmpdir, c->auth_via_file ? HOOK_VIA_FILE : HOOK_VIA_ENV,
+		    km->username, km->password, &env);
+	if (r == 0) {
+		memset(&req, 0, sizeof(req));
+		req.command = c->auth_user_pass_verify;
+		req.extra_args = hook_auth_args(&pa->a);
+		req.env = &env;
+		req.now = now;
+		req.allow_deferred = true;
+		r = hook_start(&req, &pa->h);
+	}
+	hook_env_free(&env);
+	if (r == 0 && ev_io_add(&e->loop, &pa->io, hook_fd(pa->h), EPOLLIN, auth_io_cb) == 0)
+		pa->io_added = true;
+	p->auth = pa;
+	if (r != 0 || !pa->io_added) {
+		log_warnx("peer %u (%s) %s: cannot run auth-user-pass-verify: %s", p->id, p->cn,
+		    p->sa_str, err_str(r));
+		auth_free(e, p);
+		snprintf(reason, cap, "authentication unavailable");
+		return ERR_AUTH;   /* fail closed */
+	}
+	return ERR_AGAIN;
+}
+
 /* client-config-dir (2.6 semantics): DIR/CN, else DIR/DEFAULT. */
 static int
 apply_ccd(struct engine *e, struct peer *p, char *reason, size_t cap)
@@ -349,7 +611,7 @@ apply_ccd(struct engine *e, struct peer *p, char *reason, size_t cap)
 }
 
 static int
-env_authorize(void *owner, struct peer *p, const struct kmsg *km, const struct peerinfo *pi,
+env_authorize(void *owner, struct peer *p, const char *occ_options, const struct peerinfo *pi,
 	      char *reason, size_t cap)
 {
 	struct engine *e = owner;
@@ -361,7 +623,7 @@ env_authorize(void *owner, struct peer *p, const struct kmsg *km, const struct p
 	 * client understands; a legacy profile with comp-lzo gets matching
 	 * framing even when we configure none (2.6's compress migrate). */
 	p->comp = (uint8_t)comp_negotiate(c->compress, pi->lz4v2, pi->lz4, pi->comp_stub,
-	    pi->comp_stubv2, pi->lzo_stub, strstr(km->options, ",comp-lzo") != NULL);
+	    pi->comp_stubv2, pi->lzo_stub, strstr(occ_options, ",comp-lzo") != NULL);
 	p->comp_allow = (uint8_t)(c->has_allow_compression ? c->allow_compression :
 	    comp_allow_default(c->compress));
 	name = push_select_cipher((const char (*)[24])c->data_ciphers, c->n_data_ciphers,
@@ -454,6 +716,8 @@ env_authorize(void *owner, struct peer *p, const struct kmsg *km, const struct p
 		p->holds_slot = true;
 		e->n_clients++;
 	}
+	if (c->auth_gen_token && p->username[0] != '\0')
+		issue_token(e, p);
 	return 0;
 }
 
@@ -1559,7 +1823,8 @@ setup_tls(struct engine *e)
 	/* the config keeps 2.6's spelling (12, 13); OpenSSL wants its constants */
 	tc.min_version = c->tls_version_min == 13 ? TLS1_3_VERSION :
 	    c->tls_version_min == 12 ? TLS1_2_VERSION : 0;
-	tc.require_peer_cert = true;
+	tc.require_peer_cert = c->verify_client_cert == CONF_VERIFY_REQUIRE;
+	tc.optional_peer_cert = c->verify_client_cert == CONF_VERIFY_OPTIONAL;
 	tc.remote_cert_tls = c->remote_cert_tls_client;
 	tc.crl_pem = c->crl.data;
 	tc.crl_len = c->crl.len;
@@ -1679,6 +1944,7 @@ engine_new(struct server_conf *conf, struct engine **out)
 	e->senv.owner = e;
 	e->senv.send = env_send;
 	e->senv.authorize = env_authorize;
+	e->senv.authenticate = env_authenticate;
 	e->senv.keys_ready = env_keys_ready;
 
 	r = 0;
@@ -1691,6 +1957,20 @@ engine_new(struct server_conf *conf, struct engine **out)
 	    (r = ev_io_add(&e->loop, &e->sig_io, e->sig_fd, EPOLLIN, sig_cb)) != 0)
 		return r;
 	evloop_set_before_sleep(&e->loop, before_sleep, e);
+	if (conf->auth_user_pass_verify[0] != '\0' &&
+	    hook_tmpdir_create(conf->tmp_dir, e->tmpdir, sizeof(e->tmpdir)) != 0) {
+		log_warn("cannot create a private directory in tmp-dir %s", conf->tmp_dir);
+		return ERR_SYS;
+	}
+	if (conf->auth_gen_token) {
+		r = conf->auth_token_secret.data != NULL ?
+		    authtoken_key_from_pem(&e->token_key, conf->auth_token_secret.data,
+		    conf->auth_token_secret.len) : authtoken_key_generate(&e->token_key);
+		if (r != 0) {
+			log_err("auth-gen-token-secret: not an OpenVPN auth-token server key");
+			return r;
+		}
+	}
 	if (conf->crl_path != NULL) {
 		stat(conf->crl_path, &e->crl_st);
 		crl_report_expiry(e);
@@ -1761,6 +2041,9 @@ engine_free(struct engine *e)
 		cookie_key_free(&e->cookie);
 	if (e->has_srv_wrap)
 		tlswrap_free(&e->srv_wrap);
+	if (e->tmpdir[0] != '\0')
+		hook_tmpdir_remove(e->tmpdir);
+	authtoken_key_wipe(&e->token_key);
 	if (e->tls != NULL)
 		tls_ctx_free(e->tls);
 	pool_free(&e->pool);

@@ -40,6 +40,10 @@ keystate_clear(struct keystate *ks)
 		OPENSSL_cleanse(ks->pt, ks->pt_len);
 		free(ks->pt);
 	}
+	if (ks->pending != NULL) {
+		OPENSSL_cleanse(ks->pending, ks->pending_len);
+		free(ks->pending);
+	}
 	dchan_key_free(&ks->dk);
 	memset(ks, 0, sizeof(*ks));
 }

@@ -48,6 +48,8 @@ struct keystate {
 	struct tls_sess *tls;
 	uint64_t started;           /* hand-window counts from here */
 	uint64_t keys_at;           /* when dk became ready */
+	void *pending;              /* authentication pending: session.c's record, wiped */
+	size_t pending_len;         /* and freed with the key state; else NULL */
 	uint8_t *pt;                /* TLS plaintext not yet parsed (NULL when idle) */
 	size_t pt_len;
 	struct dchan_key dk;
@@ -77,6 +79,7 @@ struct peer_local {
 };
 
 struct tcp_conn;
+struct peer_auth;
 
 struct peer {
 	uint32_t id;                      /* peer-id: index into the id table */
@@ -87,6 +90,12 @@ struct peer {
 	struct tcp_conn *tcp;             /* TCP clients: their connection (not in the address hash) */
 	struct tlswrap wrap;              /* control-channel protection (tls-auth/crypt/crypt-v2) */
 	struct ccd *ccd;                  /* its client-config-dir file, if one applied */
+	struct peer_auth *auth;           /* a running auth-user-pass-verify (engine.c) */
+	char username[129];               /* as authenticated (sanitized), "" if none */
+	bool has_token;                   /* auth-gen-token issued for this session */
+	uint8_t token_sid[12];            /* its session id (renewals keep it) */
+	uint64_t token_initial;
+	char auth_token[96];              /* pushed as auth-token */
 	socklen_t salen;
 	char sa_str[SOCKADDR_STR_MAX];
 	uint8_t ssid[SESSION_ID_LEN];     /* ours (the cookie) */

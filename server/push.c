@@ -129,6 +129,8 @@ push_build(const struct push_input *in, struct push_out *out)
 	packer_addf(&pk, "ifconfig %s %s", a, b);
 	if (in->has_peer_id)
 		packer_addf(&pk, "peer-id %u", in->peer_id);
+	if (in->auth_token != NULL)
+		packer_addf(&pk, "auth-token %s", in->auth_token);
 	if (in->cipher != NULL)
 		packer_addf(&pk, "cipher %s", in->cipher);
 	if (in->proto_flags != 0)

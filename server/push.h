@@ -45,6 +45,7 @@ struct push_input {
 	const char *cipher;           /* NULL: client does not negotiate, push none */
 	unsigned proto_flags;         /* PUSH_PF_*; 0 = no protocol-flags line */
 	bool key_derivation_ekm;      /* `key-derivation tls-ekm` (bit 3 without bit 7) */
+	const char *auth_token;       /* auth-gen-token, NULL = none */
 	uint32_t tun_mtu;             /* 0 = not pushed */
 };
 

@@ -44,6 +44,7 @@ enum {
 
 static void ks_flush(const struct session_env *env, struct peer *p, struct keystate *ks,
 		     uint64_t now);
+static void flush_all(const struct session_env *env, struct peer *p, uint64_t now);
 
 void
 session_close(struct peer *p, uint64_t at, const char *reason)
@@ -213,6 +214,7 @@ send_push_reply(const struct session_env *env, struct peer *p, struct keystate *
 	else
 		in.key_derivation_ekm = p->ekm;
 	in.tun_mtu = p->tun_mtu_push;
+	in.auth_token = p->has_token ? p->auth_token : NULL;
 	r = push_build(&in, out);
 	if (r != 0) {
 		log_err("peer %u (%s) %s: cannot build PUSH_REPLY: %s", p->id, p->cn, p->sa_str,
@@ -232,27 +234,18 @@ send_push_reply(const struct session_env *env, struct peer *p, struct keystate *
 	free(out);
 }
 
+/* Legacy PRF inputs, or NULL for keys from the TLS exporter. */
 static int
 derive_keys(const struct session_env *env, struct peer *p, struct keystate *ks,
-	    const struct kmsg *cli, const struct kmsg *srv)
+	    const struct keys_prf_input *prf)
 {
 	uint8_t key2[KEY2_LEN];
-	struct keys_prf_input in;
 	int r;
 
-	if (p->ekm) {
+	if (p->ekm)
 		r = tls_sess_export(ks->tls, EKM_LABEL_DATAKEYS, key2, sizeof(key2));
-	} else {
-		memcpy(in.pre_master, cli->pre_master, sizeof(in.pre_master));
-		memcpy(in.client_random1, cli->random1, KM2_RANDOM_LEN);
-		memcpy(in.client_random2, cli->random2, KM2_RANDOM_LEN);
-		memcpy(in.server_random1, srv->random1, KM2_RANDOM_LEN);
-		memcpy(in.server_random2, srv->random2, KM2_RANDOM_LEN);
-		memcpy(in.client_sid, p->csid, SESSION_ID_LEN);
-		memcpy(in.server_sid, p->ssid, SESSION_ID_LEN);
-		r = keys_legacy_key2(&in, key2);
-		OPENSSL_cleanse(&in, sizeof(in));
-	}
+	else
+		r = keys_legacy_key2(prf, key2);
 	if (r == 0)
 		r = keys_check(key2);
 	if (r == 0)
@@ -275,14 +268,72 @@ options_string(const struct session_env *env, const struct peer *p, char *out, s
 	    p->tcp != NULL ? (v6 ? "TCPv6_SERVER" : "TCPv4_SERVER") : (v6 ? "UDPv6" : "UDPv4"));
 }
 
-/* The client's key-method-2 message has been parsed: authenticate (first key
- * state only), answer with ours, then derive keys if allowed. */
+/* What a key state needs to finish once authentication has decided; kept
+ * (wiped when freed) only while an authentication is pending. */
+struct ks_pending {
+	struct keys_prf_input prf;             /* legacy PRF inputs; unused with tls-ekm */
+	struct peerinfo pi;                    /* key state 0 only */
+	char options[KM2_OPTIONS_MAX + 1];     /* the client's OCC string */
+};
+
+static void
+pending_free(struct ks_pending *pend)
+{
+	if (pend != NULL) {
+		OPENSSL_cleanse(pend, sizeof(*pend));
+		free(pend);
+	}
+}
+
+/* Authentication has decided (at once or later): authorize the first key
+ * state (cipher, address), derive keys, push; or report AUTH_FAILED. */
+static void
+finish_auth(const struct session_env *env, struct peer *p, struct keystate *ks, int auth,
+	    char *reason, size_t rcap, const struct ks_pending *pend, uint64_t now)
+{
+	char msg[CTL_MSG_MAX];
+	int r;
+
+	if (auth == 0 && ks->key_id == 0)
+		auth = env->authorize(env->owner, p, pend->options, &pend->pi, reason, rcap);
+	if (auth != 0) {
+		log_info("peer %u %s: authentication failed: %s", p->id, p->sa_str, reason);
+		if (ks->key_id == 0) {
+			p->state = PEER_AUTH_FAILED;
+			snprintf(msg, sizeof(msg), "AUTH_FAILED%s%s", reason[0] ? "," : "", reason);
+			ks_queue_text(ks, msg);
+			session_close(p, now + MTIME_SEC(AUTH_FAIL_LINGER_S), "authentication failed");
+		} else {
+			session_close(p, now, "renegotiation authentication failed");
+		}
+		return;
+	}
+	r = derive_keys(env, p, ks, &pend->prf);
+	if (r != 0) {
+		log_err("peer %u (%s) %s: data channel key setup failed: %s", p->id, p->cn,
+		    p->sa_str, err_str(r));
+		session_close(p, now, "key derivation failed");
+		return;
+	}
+	ks->keys_ready = true;
+	ks->keys_at = now;
+	if (ks->key_id == 0) {
+		p->state = PEER_ACTIVE;
+		if (p->request_push)
+			send_push_reply(env, p, ks, now);
+	}
+	env->keys_ready(env->owner, p, ks, now);
+}
+
+/* The client's key-method-2 message has been parsed: authenticate (which
+ * may be pending), answer with ours (always, as 2.6 does), then finish now
+ * or when session_auth_done() brings the decision. */
 static void
 handle_client_km2(const struct session_env *env, struct peer *p, struct keystate *ks,
 		  struct kmsg *cli, uint64_t now)
 {
+	struct ks_pending *pend = NULL;
 	struct kmsg *srv = NULL;
-	struct peerinfo pi;
 	char reason[160] = "";
 	uint8_t *wire = NULL;
 	struct wbuf w;
@@ -290,33 +341,39 @@ handle_client_km2(const struct session_env *env, struct peer *p, struct keystate
 	int auth = 0, r;
 
 	ks->state = KS_GOT_KEY;
+	pend = calloc(1, sizeof(*pend));
+	srv = calloc(1, sizeof(*srv));
+	wire = malloc(CTL_PKT_MAX);
+	if (pend == NULL || srv == NULL || wire == NULL) {
+		session_close(p, now, "out of memory");
+		goto out;
+	}
 	r = tls_sess_peer_cn(ks->tls, cn, sizeof(cn));
+	if (r == ERR_NOTFOUND && env->conf->verify_client_cert != CONF_VERIFY_REQUIRE) {
+		cn[0] = '\0';   /* no certificate: the username stands in (below) */
+		r = 0;
+	}
 	if (r != 0) {
 		snprintf(reason, sizeof(reason), "client certificate has no acceptable common name");
 		auth = ERR_AUTH;
 	} else if (ks->key_id == 0) {
 		memcpy(p->cn, cn, sizeof(p->cn));
-		peerinfo_parse(cli->peer_info, strlen(cli->peer_info), &pi);
-		snprintf(p->ver, sizeof(p->ver), "%s", pi.ver);
-		p->iv_proto = pi.has_proto ? pi.proto : 0;
+		peerinfo_parse(cli->peer_info, strlen(cli->peer_info), &pend->pi);
+		snprintf(p->ver, sizeof(p->ver), "%s", pend->pi.ver);
+		p->iv_proto = pend->pi.has_proto ? pend->pi.proto : 0;
 		p->data_v2 = (p->iv_proto & IV_PROTO_DATA_V2) != 0;
 		p->cc_exit = (p->iv_proto & IV_PROTO_CC_EXIT_NOTIFY) != 0;
 		p->ekm = (p->iv_proto & IV_PROTO_TLS_KEY_EXPORT) != 0;
 		p->request_push = (p->iv_proto & IV_PROTO_REQUEST_PUSH) != 0;
-		p->tun_mtu_push = pi.mtu > 0 ? env->conf->tun_mtu : 0;
-		auth = env->authorize(env->owner, p, cli, &pi, reason, sizeof(reason));
-	} else if (strcmp(cn, p->cn) != 0) {
+		p->tun_mtu_push = pend->pi.mtu > 0 ? env->conf->tun_mtu : 0;
+	} else if (cn[0] != '\0' && strcmp(cn, p->cn) != 0) {
 		snprintf(reason, sizeof(reason), "certificate common name changed on renegotiation");
 		log_info("peer %u (%s): renegotiation presented CN '%s'", p->id, p->cn, cn);
 		auth = ERR_AUTH;
 	}
+	if (auth == 0)
+		auth = env->authenticate(env->owner, p, ks->key_id, cli, reason, sizeof(reason));
 
-	srv = calloc(1, sizeof(*srv));
-	wire = malloc(CTL_PKT_MAX);
-	if (srv == NULL || wire == NULL) {
-		session_close(p, now, "out of memory");
-		goto out;
-	}
 	if (RAND_bytes(srv->random1, KM2_RANDOM_LEN) != 1 ||
 	    RAND_bytes(srv->random2, KM2_RANDOM_LEN) != 1) {
 		session_close(p, now, "random number generator failed");
@@ -333,37 +390,25 @@ handle_client_km2(const struct session_env *env, struct peer *p, struct keystate
 	}
 	ks->state = KS_SENT_KEY;
 
-	if (auth != 0) {
-		char msg[CTL_MSG_MAX];
-
-		log_info("peer %u %s: authentication failed: %s", p->id, p->sa_str, reason);
-		if (ks->key_id == 0) {
-			p->state = PEER_AUTH_FAILED;
-			snprintf(msg, sizeof(msg), "AUTH_FAILED%s%s", reason[0] ? "," : "", reason);
-			ks_queue_text(ks, msg);
-			session_close(p, now + MTIME_SEC(AUTH_FAIL_LINGER_S), "authentication failed");
-		} else {
-			session_close(p, now, "renegotiation authentication failed");
-		}
+	memcpy(pend->prf.pre_master, cli->pre_master, sizeof(pend->prf.pre_master));
+	memcpy(pend->prf.client_random1, cli->random1, KM2_RANDOM_LEN);
+	memcpy(pend->prf.client_random2, cli->random2, KM2_RANDOM_LEN);
+	memcpy(pend->prf.server_random1, srv->random1, KM2_RANDOM_LEN);
+	memcpy(pend->prf.server_random2, srv->random2, KM2_RANDOM_LEN);
+	memcpy(pend->prf.client_sid, p->csid, SESSION_ID_LEN);
+	memcpy(pend->prf.server_sid, p->ssid, SESSION_ID_LEN);
+	memcpy(pend->options, cli->options, sizeof(pend->options));
+	if (auth == ERR_AGAIN) {
+		/* decided later (a script, deferred auth): no keys, no address,
+		 * no PUSH_REPLY until then (P13); hand-window bounds the wait */
+		ks->pending = pend;
+		ks->pending_len = sizeof(*pend);
+		pend = NULL;
 		goto out;
 	}
-
-	r = derive_keys(env, p, ks, cli, srv);
-	if (r != 0) {
-		log_err("peer %u (%s) %s: data channel key setup failed: %s", p->id, p->cn,
-		    p->sa_str, err_str(r));
-		session_close(p, now, "key derivation failed");
-		goto out;
-	}
-	ks->keys_ready = true;
-	ks->keys_at = now;
-	if (ks->key_id == 0) {
-		p->state = PEER_ACTIVE;
-		if (p->request_push)
-			send_push_reply(env, p, ks, now);
-	}
-	env->keys_ready(env->owner, p, ks, now);
+	finish_auth(env, p, ks, auth, reason, sizeof(reason), pend, now);
 out:
+	pending_free(pend);
 	if (srv != NULL) {
 		kmsg_wipe(srv);
 		free(srv);
@@ -372,6 +417,25 @@ out:
 		OPENSSL_cleanse(wire, CTL_PKT_MAX);
 		free(wire);
 	}
+}
+
+void
+session_auth_done(const struct session_env *env, struct peer *p, uint8_t key_id, int result,
+		  const char *why, uint64_t now)
+{
+	struct keystate *ks = peer_ks_by_id(p, key_id);
+	struct ks_pending *pend;
+	char reason[160];
+
+	if (ks == NULL || ks->pending == NULL || ks->state == KS_ERROR)
+		return;
+	pend = ks->pending;
+	ks->pending = NULL;
+	ks->pending_len = 0;
+	snprintf(reason, sizeof(reason), "%s", why != NULL ? why : "");
+	finish_auth(env, p, ks, result, reason, sizeof(reason), pend, now);
+	pending_free(pend);
+	flush_all(env, p, now);
 }
 
 static void

@@ -34,8 +34,13 @@ struct session_env {
 	/* The first key state authenticated (certificate verified, key-method-2
 	 * parsed): pick the cipher and assign an address.  0 allows; a negative
 	 * code denies, and `reason` (already filled) goes into AUTH_FAILED. */
-	int (*authorize)(void *owner, struct peer *p, const struct kmsg *km,
+	int (*authorize)(void *owner, struct peer *p, const char *occ_options,
 			 const struct peerinfo *pi, char *reason, size_t cap);
+	/* Username/password (or token) of any key state: 0 accepts, a negative
+	 * code refuses (reason filled), ERR_AGAIN means the owner will call
+	 * session_auth_done() with the decision. */
+	int (*authenticate)(void *owner, struct peer *p, uint8_t key_id, const struct kmsg *km,
+			    char *reason, size_t cap);
 	/* Data keys of `ks` are ready (first time: the client is connected). */
 	void (*keys_ready)(void *owner, struct peer *p, struct keystate *ks, uint64_t now);
 };
@@ -56,6 +61,10 @@ void session_rx(const struct session_env *env, struct peer *p, const struct ctl_
  * and packet-id limits of doc §8.7)?  Cheap enough to ask per packet; when
  * true, session_tick() starts the renegotiation. */
 bool session_rekey_due(const struct session_env *env, const struct peer *p);
+/* The decision on an authentication that env->authenticate left pending:
+ * result 0 accepts, negative refuses with `why`.  Unknown key ids are ignored. */
+void session_auth_done(const struct session_env *env, struct peer *p, uint8_t key_id, int result,
+		       const char *why, uint64_t now);
 /* Retransmissions, hand-window, renegotiation and lame-duck expiry. */
 void session_tick(const struct session_env *env, struct peer *p, uint64_t now);
 uint64_t session_deadline(const struct session_env *env, const struct peer *p);

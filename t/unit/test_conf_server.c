@@ -390,7 +390,11 @@ test_errors(void **state)
 	expect_err("tls-version-min 1.2 or-lowest\n",
 	    "x.conf:14: tls-version-min: 'or-lowest' is not 'or-highest'");
 	expect_err("verify-client-cert optional\n",
-	    "x.conf:14: verify-client-cert: 'optional' is not supported yet (only 'require')");
+	    "x.conf: verify-client-cert optional leaves clients unauthenticated without "
+	    "'auth-user-pass-verify'");
+	expect_err("auth-user-pass-verify /bin/true via-env\nscript-security 2\n",
+	    "x.conf: auth-user-pass-verify via-env needs 'script-security 3' (2.6 refuses it "
+	    "too: it puts the password in the script's environment)");
 	expect_err("topology star\n", "x.conf:14: topology: unknown topology 'star' (subnet, net30 or p2p)");
 	expect_err("proto tcp4-client\n", "x.conf:14: proto: 'tcp4-client' is for clients; a server uses tcp-server");
 	expect_err("proto sctp\n", "x.conf:14: proto: unknown protocol 'sctp'");
