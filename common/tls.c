@@ -540,12 +540,28 @@ tls_ctx_new(struct tls_ctx **out, const struct tls_conf *c, bool server, char *e
 	SSL_CTX_set_session_cache_mode(sc, SSL_SESS_CACHE_OFF);
 	if (server)
 		SSL_CTX_set_num_tickets(sc, 0);
-	/* Forward secrecy only: drop static-RSA key exchange from TLS 1.2. */
-	if (SSL_CTX_set_cipher_list(sc, "DEFAULT:!kRSA") != 1) {
-		seterr(errbuf, errlen, "tls: cipher list refused: ", ossl_reason("?"));
-		rc = ERR_CRYPTO;
+	/* Forward secrecy only by default: drop static-RSA key exchange from TLS 1.2. */
+	if (SSL_CTX_set_cipher_list(sc, c->cipher_list != NULL ? c->cipher_list :
+	    "DEFAULT:!kRSA") != 1) {
+		seterr(errbuf, errlen, "tls-cipher: refused by OpenSSL: ", ossl_reason("?"));
+		rc = ERR_CONFIG;
 		goto out;
 	}
+	if (c->ciphersuites != NULL && SSL_CTX_set_ciphersuites(sc, c->ciphersuites) != 1) {
+		seterr(errbuf, errlen, "tls-ciphersuites: refused by OpenSSL: ", ossl_reason("?"));
+		rc = ERR_CONFIG;
+		goto out;
+	}
+	if (c->groups != NULL && SSL_CTX_set1_groups_list(sc, c->groups) != 1) {
+		seterr(errbuf, errlen, "tls-groups: refused by OpenSSL: ", ossl_reason("?"));
+		rc = ERR_CONFIG;
+		goto out;
+	}
+	/* tls-cert-profile: 2.6 maps insecure/legacy/preferred/suiteb onto
+	 * OpenSSL security levels 0..3; set before the certificate is loaded so
+	 * a key too weak for the profile is refused here. */
+	if (c->security_level > 0)
+		SSL_CTX_set_security_level(sc, c->security_level - 1);
 
 	if ((rc = load_ca(sc, t->cas, c, server, errbuf, errlen)) != 0)
 		goto out;

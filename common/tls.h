@@ -39,6 +39,10 @@ struct tls_conf {
 	const char *key_pem;  size_t key_len;
 	const char *dh_pem;   size_t dh_len;     /* NULL = "dh none" (ECDHE only) */
 	int min_version;                         /* 0 = TLS 1.2 (2.6 default); TLS1_3_VERSION etc. */
+	const char *groups;                      /* tls-groups, colon list; NULL = OpenSSL's */
+	const char *ciphersuites;                /* tls-ciphersuites (TLS 1.3); NULL = OpenSSL's */
+	const char *cipher_list;                 /* tls-cipher (TLS 1.2); NULL = "DEFAULT:!kRSA" */
+	int security_level;                      /* tls-cert-profile: OpenSSL level + 1; 0 = default */
 	/*
 	 * Server: verify-client-cert.  require_peer_cert = "require" (2.6's
 	 * default); else optional_peer_cert = "optional" (a certificate is

@@ -29,6 +29,12 @@ wire_key_id(uint8_t byte0)
 	return (uint8_t)(byte0 & P_KEY_ID_MASK);
 }
 
+uint8_t
+wire_next_key_id(uint8_t k)
+{
+	return (uint8_t)(k >= 7 ? 1 : k + 1);
+}
+
 bool
 wire_is_control_opcode(uint8_t opcode)
 {

@@ -38,6 +38,9 @@ enum { EARLY_NEG_LEN = 6 };
 /* Split the first byte of any packet (doc §1). */
 uint8_t wire_opcode(uint8_t byte0);
 uint8_t wire_key_id(uint8_t byte0);
+/* The key id a renegotiation after key id k uses: 1..7, wrapping to 1, so 0
+ * is never reused while a connection lives (doc §1). */
+uint8_t wire_next_key_id(uint8_t k);
 /* True for the control opcodes 2.6 accepts with key-method 2: 3,4,5,7,8,10,11. */
 bool wire_is_control_opcode(uint8_t opcode);
 /* True if all SESSION_ID_LEN bytes are zero (the "undefined" session id). */

@@ -69,6 +69,7 @@ set_defaults(struct server_conf *c)
 	c->script_security = 1;
 	snprintf(c->tmp_dir, sizeof(c->tmp_dir), "/tmp");
 	c->key_direction = -1;
+	c->tls_cert_profile = -1;
 	snprintf(c->auth, sizeof(c->auth), "SHA1");
 	c->max_half_open = 256;
 	c->max_half_open_src = 5;
@@ -1024,6 +1025,61 @@ p_tmp_dir(FILE *f, const struct conf_directive *dir, const void *o)
 	fputc('\n', f);
 }
 
+/* tls-groups, tls-ciphersuites, tls-cipher: OpenSSL lists, checked by
+ * OpenSSL when the endpoint starts (the message names the directive). */
+static int
+h_tls_list(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+	   struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	char *dst = (char *)c + dir->off;
+	size_t cap = dir->hi;
+
+	if (strlen(l->argv[1]) >= cap)
+		return conf_errf(err, l, "%s: list too long", l->argv[0]);
+	snprintf(dst, cap, "%s", l->argv[1]);
+	return 0;
+}
+
+static void
+p_tls_list(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const char *v = (const char *)o + dir->off;
+
+	if (v[0] == '\0')
+		return;
+	fprintf(f, "%s ", dir->name);
+	conf_print_token(f, v);
+	fputc('\n', f);
+}
+
+static const char *const cert_profiles[] = { "insecure", "legacy", "preferred", "suiteb" };
+
+static int
+h_tls_cert_profile(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+		   struct conf_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcmp(l->argv[1], cert_profiles[i]) == 0) {
+			((struct cs_ctx *)ctx)->c->tls_cert_profile = (int)i;
+			return 0;
+		}
+	}
+	return conf_errf(err, l, "tls-cert-profile: '%s' must be insecure, legacy, preferred or "
+	    "suiteb", l->argv[1]);
+}
+
+static void
+p_tls_cert_profile(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (c->tls_cert_profile >= 0)
+		fprintf(f, "tls-cert-profile %s\n", cert_profiles[c->tls_cert_profile]);
+}
+
 static void
 p_server(FILE *f, const struct conf_directive *dir, const void *o)
 {
@@ -1400,9 +1456,16 @@ static const struct conf_directive table[] = {
 	{ "server-ipv6",           1, 1,   S,         false, h_server_ipv6, p_server_ipv6 },
 	{ "status",                0, ANY, S | C,     false, h_unsupported, NULL },
 	{ "tls-auth",              1, 2,   S | C,     true,  h_tls_auth, p_tls_auth },
+	{ "tls-cert-profile",      1, 1,   S | C,     false, h_tls_cert_profile, p_tls_cert_profile },
+	{ "tls-cipher",            1, 1,   S | C,     false, h_tls_list, p_tls_list,
+	                                   offsetof(struct server_conf, tls_cipher), 0, 512 },
+	{ "tls-ciphersuites",      1, 1,   S | C,     false, h_tls_list, p_tls_list,
+	                                   offsetof(struct server_conf, tls_ciphersuites), 0, 256 },
 	{ "tls-crypt",             1, 1,   S | C,     true,  h_tls_crypt, p_blob,
 	                                                      offsetof(struct server_conf, tls_crypt) },
 	{ "tls-crypt-v2",          1, 2,   S,         true,  h_tls_crypt_v2, p_tls_crypt_v2 },
+	{ "tls-groups",            1, 1,   S | C,     false, h_tls_list, p_tls_list,
+	                                   offsetof(struct server_conf, tls_groups), 0, 256 },
 	{ "tls-server",            0, 0,   S,         false, FLAG(tls_server) },
 	{ "tls-timeout",           1, 1,   S | C,     false, U32(tls_timeout, 1, 3600) },
 	{ "tls-version-min",       1, 2,   S | C,     false, h_tls_version_min, p_tls_version_min },

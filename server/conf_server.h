@@ -125,6 +125,8 @@ struct server_conf {
 	uint32_t reneg_sec_min;          /* 0 = 2.6 default (server: 90% of reneg_sec) */
 	uint32_t replay_window, replay_time;            /* 64, 15 */
 	int tls_version_min;             /* 0 = default (1.2); else 12 or 13 */
+	char tls_groups[256], tls_ciphersuites[256], tls_cipher[512];   /* "" = OpenSSL's */
+	int tls_cert_profile;            /* -1 = default; else 0 insecure .. 3 suiteb */
 	bool tls_version_min_or_highest;
 	bool remote_cert_tls_client;
 	enum conf_verify_client_cert verify_client_cert;  /* require */

@@ -1826,6 +1826,10 @@ setup_tls(struct engine *e)
 	tc.require_peer_cert = c->verify_client_cert == CONF_VERIFY_REQUIRE;
 	tc.optional_peer_cert = c->verify_client_cert == CONF_VERIFY_OPTIONAL;
 	tc.remote_cert_tls = c->remote_cert_tls_client;
+	tc.groups = c->tls_groups[0] != '\0' ? c->tls_groups : NULL;
+	tc.ciphersuites = c->tls_ciphersuites[0] != '\0' ? c->tls_ciphersuites : NULL;
+	tc.cipher_list = c->tls_cipher[0] != '\0' ? c->tls_cipher : NULL;
+	tc.security_level = c->tls_cert_profile + 1;   /* -1 (default) becomes 0 */
 	tc.crl_pem = c->crl.data;
 	tc.crl_len = c->crl.len;
 	if (c->verify_x509_name[0] != '\0') {

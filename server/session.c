@@ -56,12 +56,6 @@ session_close(struct peer *p, uint64_t at, const char *reason)
 	snprintf(p->close_reason, sizeof(p->close_reason), "%s", reason);
 }
 
-static uint8_t
-next_key_id(uint8_t k)
-{
-	return (uint8_t)(k >= 7 ? 1 : k + 1);
-}
-
 static size_t
 ctl_payload_max(const struct peer *p)
 {
@@ -674,9 +668,9 @@ accept_soft_reset(const struct session_env *env, struct peer *p, const struct ct
 	uint32_t msgid;
 
 	if (p->state != PEER_ACTIVE || !p->ks[0].keys_ready ||
-	    pkt->key_id != next_key_id(p->last_key_id) || pkt->msgid != 0) {
+	    pkt->key_id != wire_next_key_id(p->last_key_id) || pkt->msgid != 0) {
 		log_rl_msg(&p->rl, now, LL_INFO, "peer %u (%s): ignoring SOFT_RESET for key %u "
-		    "(expected %u)", p->id, p->cn, pkt->key_id, next_key_id(p->last_key_id));
+		    "(expected %u)", p->id, p->cn, pkt->key_id, wire_next_key_id(p->last_key_id));
 		return NULL;
 	}
 	if (ks_rotate(env, p, pkt->key_id, now) != 0) {
@@ -695,7 +689,7 @@ accept_soft_reset(const struct session_env *env, struct peer *p, const struct ct
 static void
 start_renegotiation(const struct session_env *env, struct peer *p, uint64_t now)
 {
-	uint8_t kid = next_key_id(p->last_key_id);
+	uint8_t kid = wire_next_key_id(p->last_key_id);
 	uint32_t msgid;
 
 	if (ks_rotate(env, p, kid, now) != 0 ||

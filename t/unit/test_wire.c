@@ -466,10 +466,29 @@ test_valid_initial(void **state)
 		assert_int_equal(wire_parse_ctl(client_reset, cut, &p), ERR_TRUNC);
 }
 
+/* Key ids rotate 0, 1..7, 1..7 ...: 0 only for a connection's first key. */
+static void
+test_key_id_rotation(void **state)
+{
+	static const uint8_t want[] = { 1, 2, 3, 4, 5, 6, 7, 1, 2, 3, 4, 5, 6, 7, 1 };
+	uint8_t k = 0;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(want); i++) {
+		k = wire_next_key_id(k);
+		assert_int_equal(k, want[i]);
+		assert_int_not_equal(k, 0);
+	}
+	/* out-of-range input (never produced) still lands in 1..7 */
+	assert_int_equal(wire_next_key_id(200), 1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_id_rotation),
 		cmocka_unit_test(test_first_byte),
 		cmocka_unit_test(test_control_opcodes),
 		cmocka_unit_test(test_client_reset_observed),
