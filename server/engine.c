@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <signal.h>
 #include <stddef.h>
@@ -468,6 +469,32 @@ copy_clean(char *dst, size_t cap, const char *src)
 	dst[i] = '\0';
 }
 
+/* tls-crypt-v2 metadata for hooks: tls_crypt_v2_metadata_type is "user"
+ * (the bytes, base64) or "timestamp" (when the client key was made, unix
+ * seconds); other types are given as their number, bytes in base64. */
+static int
+set_v2_meta_env(struct hook_env *env, const struct peer *p)
+{
+	char b64[1400], t[24];
+	uint64_t ts = 0;
+	size_t i;
+	int r;
+
+	if (p->v2_meta[0] == 1 && p->v2_meta_len == 9) {
+		for (i = 1; i < 9; i++)
+			ts = ts << 8 | p->v2_meta[i];
+		snprintf(t, sizeof(t), "%llu", (unsigned long long)ts);
+		r = hook_env_set(env, "tls_crypt_v2_metadata_type", "timestamp");
+		return r == 0 ? hook_env_set(env, "tls_crypt_v2_metadata", t) : r;
+	}
+	if (p->v2_meta_len - 1 > (sizeof(b64) / 4) * 3 - 3)
+		return ERR_RANGE;
+	EVP_EncodeBlock((unsigned char *)b64, p->v2_meta + 1, (int)(p->v2_meta_len - 1));
+	snprintf(t, sizeof(t), "%u", p->v2_meta[0]);
+	r = hook_env_set(env, "tls_crypt_v2_metadata_type", p->v2_meta[0] == 0 ? "user" : t);
+	return r == 0 ? hook_env_set(env, "tls_crypt_v2_metadata", b64) : r;
+}
+
 static int
 env_authenticate(void *owner, struct peer *p, uint8_t key_id, const struct kmsg *km,
 		 char *reason, size_t cap)
@@ -544,6 +571,8 @@ env_authenticate(void *owner, struct peer *p, uint8_t key_id, const struct kmsg 
 		r = hook_env_set_client(&env, "common_name", p->cn);
 	if (r == 0 && p->ver[0] != '\0')
 		r = hook_env_set_client(&env, "IV_VER", p->ver);
+	if (r == 0 && p->v2_meta_len > 0)
+		r = set_v2_meta_env(&env, p);
 	if (r == 0)
 		r = hook_auth_prepare(&pa->a, e->tmpdir, c->auth_via_file ? HOOK_VIA_FILE : HOOK_VIA_ENV,
 		    km->username, km->password, &env);
@@ -864,8 +893,8 @@ completes_handshake(struct engine *e, const struct ctl_pkt *pkt, const struct so
 
 static void
 admit_peer(struct engine *e, const struct ctl_pkt *pkt, struct tlswrap *wrap, const uint8_t *raw,
-	   size_t rawlen, bool stateful, const struct sockaddr *sa, socklen_t salen,
-	   const struct peer_local *local, uint64_t now)
+	   size_t rawlen, bool stateful, const uint8_t *meta, size_t mlen, const struct sockaddr *sa,
+	   socklen_t salen, const struct peer_local *local, uint64_t now)
 {
 	struct peer *p;
 	int r;
@@ -886,6 +915,11 @@ admit_peer(struct engine *e, const struct ctl_pkt *pkt, struct tlswrap *wrap, co
 	p->owner = e;
 	peer_set_remote(p, sa, salen);
 	p->local = *local;
+	if (peer_set_v2_meta(p, meta, mlen) != 0) {
+		tlswrap_free(wrap);
+		peer_free(p);
+		return;
+	}
 	/* The wrap moves into the peer; committing the packet's replay id now
 	 * (the stateless path only peeked) makes a replay of it fail. */
 	p->wrap = *wrap;
@@ -1008,7 +1042,7 @@ stranger_rx(struct engine *e, uint8_t op, const uint8_t *data, size_t len,
 		}
 		if (!completes_handshake(e, &pkt, sa, salen, now) || peer_wrap_init(e, &w) != 0)
 			return;
-		admit_peer(e, &pkt, &w, data, len, false, sa, salen, local, now);
+		admit_peer(e, &pkt, &w, data, len, false, NULL, 0, sa, salen, local, now);
 		return;
 	case P_CONTROL_HARD_RESET_CLIENT_V3:
 	case P_CONTROL_WKC_V1:
@@ -1028,7 +1062,8 @@ stranger_rx(struct engine *e, uint8_t op, const uint8_t *data, size_t len,
 		}
 		if (op == P_CONTROL_WKC_V1) {
 			if (completes_handshake(e, &pkt, sa, salen, now))
-				admit_peer(e, &pkt, &w, data, inner, false, sa, salen, local, now);
+				admit_peer(e, &pkt, &w, data, inner, false, meta, mlen, sa, salen, local,
+				    now);
 			else
 				tlswrap_free(&w);
 			return;
@@ -1047,7 +1082,7 @@ stranger_rx(struct engine *e, uint8_t op, const uint8_t *data, size_t len,
 		} else {
 			/* 2.5 clients: state at the first packet, as 2.6's
 			 * allow-noncookie does; P4's limits still bound it. */
-			admit_peer(e, &pkt, &w, data, inner, true, sa, salen, local, now);
+			admit_peer(e, &pkt, &w, data, inner, true, meta, mlen, sa, salen, local, now);
 		}
 		return;
 	default:
@@ -1282,6 +1317,8 @@ tcp_packet(void *arg, const uint8_t *pkt, size_t len)
 				return ERR_AUTH;
 			tlswrap_free(&p->wrap);
 			p->wrap = w;
+			if (peer_set_v2_meta(p, meta, mlen) != 0)
+				return ERR_NOMEM;
 			tlswrap_set_replay_window(&p->wrap, c->replay_window, MTIME_SEC(c->replay_time));
 		} else if (op == P_CONTROL_WKC_V1 && tlswrap_wkc_split(pkt, len, &inner) != 0) {
 			return ERR_MALFORMED;

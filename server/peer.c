@@ -58,6 +58,7 @@ peer_free(struct peer *p)
 	for (i = 0; i < PEER_KS; i++)
 		keystate_clear(&p->ks[i]);
 	tlswrap_free(&p->wrap);
+	free(p->v2_meta);
 	if (p->ccd != NULL) {
 		ccd_free(p->ccd);
 		free(p->ccd);
@@ -86,6 +87,21 @@ peer_tx_ks(struct peer *p)
 		if (p->ks[i].keys_ready)
 			return &p->ks[i];
 	return NULL;
+}
+
+int
+peer_set_v2_meta(struct peer *p, const uint8_t *meta, size_t len)
+{
+	free(p->v2_meta);
+	p->v2_meta = NULL;
+	p->v2_meta_len = 0;
+	if (len == 0)
+		return 0;
+	if ((p->v2_meta = malloc(len)) == NULL)
+		return ERR_NOMEM;
+	memcpy(p->v2_meta, meta, len);
+	p->v2_meta_len = len;
+	return 0;
 }
 
 void

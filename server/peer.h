@@ -96,6 +96,8 @@ struct peer {
 	uint8_t token_sid[12];            /* its session id (renewals keep it) */
 	uint64_t token_initial;
 	char auth_token[96];              /* pushed as auth-token */
+	uint8_t *v2_meta;                 /* tls-crypt-v2 client metadata (type byte first), or NULL */
+	size_t v2_meta_len;
 	socklen_t salen;
 	char sa_str[SOCKADDR_STR_MAX];
 	uint8_t ssid[SESSION_ID_LEN];     /* ours (the cookie) */
@@ -148,6 +150,8 @@ struct keystate *peer_ks_by_id(struct peer *p, uint8_t key_id);
 /* The key to send data with: the newest key state whose keys are ready. */
 struct keystate *peer_tx_ks(struct peer *p);
 void peer_set_remote(struct peer *p, const struct sockaddr *sa, socklen_t salen);
+/* Keep a copy of the tls-crypt-v2 client metadata (handed to hooks). */
+int peer_set_v2_meta(struct peer *p, const uint8_t *meta, size_t len);
 
 /* ---- tables ---- */
 struct peer_table {

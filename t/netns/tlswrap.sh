@@ -19,6 +19,11 @@ openvpn --genkey secret "$K/other.key" >/dev/null
 openvpn --genkey tls-crypt-v2-server "$K/v2-server.key" >/dev/null
 openvpn --genkey tls-crypt-v2-client "$K/v2-client.key" --tls-crypt-v2 "$K/v2-server.key" >/dev/null
 [ -s "$K/v2-client.key" ] || t_fail "openvpn --genkey failed"
+# a client key carrying user metadata (base64 of "dept=eng;id=42")
+# (2.6 wants --tls-crypt-v2 before --genkey, and the metadata after the file name)
+openvpn --tls-crypt-v2 "$K/v2-server.key" --genkey tls-crypt-v2-client "$K/v2-meta.key" \
+	"ZGVwdD1lbmc7aWQ9NDI=" >/dev/null
+[ -s "$K/v2-meta.key" ] || t_fail "openvpn --genkey with metadata failed"
 
 for proto in udp tcp; do
 	t_case "tls-auth-dir-$proto" $proto "tls-auth $K/static.key 0" "tls-auth $K/static.key 1"
@@ -29,6 +34,22 @@ auth SHA256"
 	t_case "tls-crypt-v2-$proto" $proto "tls-crypt-v2 $K/v2-server.key" "tls-crypt-v2 $K/v2-client.key"
 done
 grep -q "Control Channel: TLS" "$T_DIR/tls-crypt-v2-udp-client.log" || t_fail "no TLS in the v2 log"
+
+# tls-crypt-v2 metadata reaches hooks as data
+cat >"$T_DIR/meta.sh" <<EOS
+#!/bin/sh
+printf '%s %s\n' "\$tls_crypt_v2_metadata_type" "\$tls_crypt_v2_metadata" >"$T_DIR/meta.out"
+exit 0
+EOS
+chmod +x "$T_DIR/meta.sh"
+printf 'alice\npw\n' >"$T_DIR/up.txt"
+t_case v2-metadata udp "tls-crypt-v2 $K/v2-server.key
+auth-user-pass-verify $T_DIR/meta.sh via-env
+script-security 3" "tls-crypt-v2 $K/v2-meta.key
+auth-user-pass $T_DIR/up.txt"
+[ "$(cat "$T_DIR/meta.out")" = "user ZGVwdD1lbmc7aWQ9NDI=" ] ||
+	t_fail "hook saw metadata '$(cat "$T_DIR/meta.out")', want 'user ZGVwdD1lbmc7aWQ9NDI='"
+t_pass "tls-crypt-v2 client metadata reaches the hook"
 
 # P5: the wrong tls-crypt key gets no answer at all; a right one then works
 cat >"$T_DIR/p5-server.conf" <<EOC
