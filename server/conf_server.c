@@ -1080,6 +1080,22 @@ p_tls_cert_profile(FILE *f, const struct conf_directive *dir, const void *o)
 		fprintf(f, "tls-cert-profile %s\n", cert_profiles[c->tls_cert_profile]);
 }
 
+/* cipher X (2.6: the cipher for clients that do not negotiate, i.e. what
+ * data-ciphers-fallback says now).  Only our AEAD ciphers are accepted. */
+static int
+h_cipher(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	const char *canon = cipher_canon(l->argv[1]);
+
+	if (canon == NULL)
+		return conf_errf(err, l, "cipher: '%s' is not supported: ovpn-endpoint uses AEAD "
+		    "ciphers only (AES-256-GCM, AES-128-GCM, CHACHA20-POLY1305); CBC ciphers such as "
+		    "BF-CBC are refused", l->argv[1]);
+	snprintf(c->data_ciphers_fallback, sizeof(c->data_ciphers_fallback), "%s", canon);
+	return 0;
+}
+
 static void
 p_server(FILE *f, const struct conf_directive *dir, const void *o)
 {
@@ -1410,7 +1426,7 @@ static const struct conf_directive table[] = {
 	{ "ca",                    1, 1,   S | C,     true,  BLOB(ca) },
 	{ "ccd-exclusive",         0, 0,   S,         false, FLAG(ccd_exclusive) },
 	{ "cert",                  1, 1,   S | C,     true,  BLOB(cert) },
-	{ "cipher",                0, ANY, S | C | P, false, h_unsupported, NULL },
+	{ "cipher",                1, 1,   S | C,     false, h_cipher, NULL },
 	{ "client-config-dir",     1, 1,   S,         false, h_client_config_dir, p_client_config_dir },
 	{ "client-to-client",      0, ANY, S,         false, h_unsupported, NULL },
 	{ "comp-lzo",              0, 1,   S | C | P | D, false, h_compress, p_compress },
@@ -1424,6 +1440,8 @@ static const struct conf_directive table[] = {
 	{ "dev-type",              1, 1,   S | C,     false, h_dev_type, p_dev_type },
 	{ "dh",                    1, 1,   S,         true,  h_dh, p_dh },
 	{ "duplicate-cn",          0, 0,   S,         false, FLAG(duplicate_cn) },
+	{ "ecdh-curve",            1, 1,   S | C,     false, h_tls_list, NULL,
+	                                   offsetof(struct server_conf, tls_groups), 0, 256 },
 	{ "explicit-exit-notify",  0, 1,   S | C,     false, h_explicit_exit_notify,
 	                                                      p_explicit_exit_notify },
 	{ "group",                 0, ANY, S | C,     false, h_unsupported, NULL },
@@ -1441,6 +1459,7 @@ static const struct conf_directive table[] = {
 	{ "max-half-open-per-source", 1, 1, S,        false, U32(max_half_open_src, 1, 65536) },
 	{ "mode",                  1, 1,   S,         false, h_mode, p_mode },
 	{ "mute",                  1, 1,   S | C,     false, U32(mute, 0, 1000000) },
+	{ "ncp-ciphers",           1, 1,   S | C,     false, h_data_ciphers, NULL },
 	{ "persist-key",           0, 0,   S | C,     false, FLAG(persist_key) },
 	{ "persist-tun",           0, 0,   S | C,     false, FLAG(persist_tun) },
 	{ "port",                  1, 1,   S | C,     false, h_port, p_port },
