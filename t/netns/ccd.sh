@@ -31,19 +31,7 @@ T_EXPECT_ADDR=10.8.0.77 t_case default udp "client-config-dir $D" ""
 rm "$D/DEFAULT"
 
 refused() { # NAME SERVER_LINES SERVER_LOG_REGEX
-	cat >"$T_DIR/$1-server.conf" <<EOC
-port 1194
-proto udp
-dev tun
-topology subnet
-server 10.8.0.0 255.255.255.0
-ca $P/ca.crt
-cert $P/server.crt
-key $P/server.key
-dh none
-verb 3
-$2
-EOC
+	{ t_server_conf "$P"; echo "$2"; } >"$T_DIR/$1-server.conf"
 	t_bg "$SRV" "$T_DIR/$1-server.log" "$ENDPOINT" --config "$T_DIR/$1-server.conf"
 	spid=$T_LAST_PID
 	t_wait_log "$T_DIR/$1-server.log" "Initialization Sequence Completed" 10 "$spid" || t_fail "$1: no start"

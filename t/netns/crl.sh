@@ -15,20 +15,7 @@ t_link "$SRV" 198.51.100.1/24 "$C3" 198.51.100.2/24
 t_pki "$T_DIR/pki"
 P="$T_DIR/pki"
 cp "$P/crl-empty.pem" "$T_DIR/crl.pem"
-cat >"$T_DIR/server.conf" <<EOC
-port 1194
-proto udp
-dev tun
-topology subnet
-server 10.8.0.0 255.255.255.0
-ca $P/ca.crt
-cert $P/server.crt
-key $P/server.key
-dh none
-crl-verify $T_DIR/crl.pem
-keepalive 1 5
-verb 3
-EOC
+{ t_server_conf "$P"; printf 'crl-verify %s\nkeepalive 1 5\n' "$T_DIR/crl.pem"; } >"$T_DIR/server.conf"
 client() { # NAME REMOTE
 	cat <<EOC
 client

@@ -13,19 +13,7 @@ t_link "$SRV" 192.0.2.1/24 "$C1" 192.0.2.2/24
 t_link "$SRV" 198.51.100.1/24 "$C2" 198.51.100.2/24
 t_pki "$T_DIR/pki"
 P="$T_DIR/pki"
-cat >"$T_DIR/server.conf" <<EOC
-port 1194
-proto udp
-listen-also tcp-server 443
-dev tun
-topology subnet
-server 10.8.0.0 255.255.255.0
-ca $P/ca.crt
-cert $P/server.crt
-key $P/server.key
-dh none
-verb 3
-EOC
+{ t_server_conf "$P"; echo "listen-also tcp-server 443"; } >"$T_DIR/server.conf"
 conf() { # NAME PROTO REMOTE PORT
 	cat <<EOC
 client

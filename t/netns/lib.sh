@@ -182,19 +182,16 @@ t_ping() {
 # pinged both ways (server side T_GW6, default fd00:8::1).
 t_case() {
 	name=$1 proto=$2 slines=$3 clines=$4 pargs=${5:-}
-	cat >"$T_DIR/$name-server.conf" <<EOC
-port 1194
-proto $proto$( [ "$proto" = tcp ] && echo "-server")
-dev tun
-$(echo "$slines" | grep -qE '^(topology|#no-topology)' || echo "topology subnet")
-server 10.8.0.0 255.255.255.0
-ca $P/ca.crt
-cert $P/server.crt
-key $P/server.key
-dh none
-verb 3
-$slines
-EOC
+	{
+		# the case's own topology (or none at all) replaces the default
+		if echo "$slines" | grep -qE '^(topology|#no-topology)'; then
+			t_server_conf "$P" | grep -v '^topology'
+		else
+			t_server_conf "$P"
+		fi
+		echo "proto $proto$( [ "$proto" = tcp ] && echo "-server")"
+		echo "$slines"
+	} >"$T_DIR/$name-server.conf"
 	cat >"$T_DIR/$name-client.conf" <<EOC
 client
 dev tun

@@ -30,19 +30,7 @@ t_pki "$T_DIR/pki"
 P="$T_DIR/pki"
 ST="python3 $top_srcdir/t/netns/stranger.py"
 
-cat >"$T_DIR/server.conf" <<EOC
-port 1194
-proto udp
-dev tun
-topology subnet
-server 10.8.0.0 255.255.255.0
-ca $P/ca.crt
-cert $P/server.crt
-key $P/server.key
-dh none
-max-half-open-per-source 5
-verb 3
-EOC
+{ t_server_conf "$P"; echo "max-half-open-per-source 5"; } >"$T_DIR/server.conf"
 t_bg "$SRV" "$T_DIR/server.log" "$ENDPOINT" --config "$T_DIR/server.conf"
 SPID=$T_LAST_PID
 t_wait_log "$T_DIR/server.log" "Initialization Sequence Completed" 10 "$SPID" || t_fail "endpoint did not start"

@@ -21,18 +21,7 @@ t_case profile udp "tls-cert-profile preferred
 verify-x509-name client1 name" ""
 t_pass "tls-groups, tls-ciphersuites, tls-cert-profile and verify-x509-name work with the 2.6 client"
 
-cat >"$T_DIR/bad.conf" <<EOC
-port 1194
-proto udp
-dev tun
-topology subnet
-server 10.8.0.0 255.255.255.0
-ca $P/ca.crt
-cert $P/server.crt
-key $P/server.key
-dh none
-tls-groups no-such-group
-EOC
+{ t_server_conf "$P"; echo "tls-groups no-such-group"; } >"$T_DIR/bad.conf"
 t_bg "$SRV" "$T_DIR/bad.log" "$ENDPOINT" --config "$T_DIR/bad.conf"
 BPID=$T_LAST_PID
 t_wait_exit "$BPID" 10 || t_fail "the endpoint did not stop on a bad tls-groups"

@@ -52,19 +52,7 @@ auth-user-pass $T_DIR/up.txt"
 t_pass "tls-crypt-v2 client metadata reaches the hook"
 
 # P5: the wrong tls-crypt key gets no answer at all; a right one then works
-cat >"$T_DIR/p5-server.conf" <<EOC
-port 1194
-proto udp
-dev tun
-topology subnet
-server 10.8.0.0 255.255.255.0
-ca $P/ca.crt
-cert $P/server.crt
-key $P/server.key
-dh none
-verb 3
-tls-crypt $K/static.key
-EOC
+{ t_server_conf "$P"; echo "tls-crypt $K/static.key"; } >"$T_DIR/p5-server.conf"
 t_bg "$SRV" "$T_DIR/p5-server.log" "$ENDPOINT" --config "$T_DIR/p5-server.conf"
 spid=$T_LAST_PID
 t_wait_log "$T_DIR/p5-server.log" "Initialization Sequence Completed" 10 "$spid" || t_fail "p5: endpoint"

@@ -52,20 +52,8 @@ grep -q "(alice) .*connected" "$T_DIR/no-cert-server.log" || t_fail "no-cert: th
 t_pass "via-file, via-env (TCP), deferred and password-only clients are accepted"
 
 # a wrong password: AUTH_FAILED, nothing assigned
-cat >"$T_DIR/bad-server.conf" <<EOC
-port 1194
-proto udp
-dev tun
-topology subnet
-server 10.8.0.0 255.255.255.0
-ca $P/ca.crt
-cert $P/server.crt
-key $P/server.key
-dh none
-verb 3
-auth-user-pass-verify $CHECK via-file
-script-security 2
-EOC
+{ t_server_conf "$P"; printf 'auth-user-pass-verify %s via-file\nscript-security 2\n' "$CHECK"; } \
+	>"$T_DIR/bad-server.conf"
 t_bg "$SRV" "$T_DIR/bad-server.log" "$ENDPOINT" --config "$T_DIR/bad-server.conf"
 SPID=$T_LAST_PID
 t_wait_log "$T_DIR/bad-server.log" "Initialization Sequence Completed" 10 "$SPID" || t_fail "no start"
@@ -82,21 +70,8 @@ t_pass "a wrong password gets AUTH_FAILED and no address"
 
 # auth-gen-token: the client renegotiates every 2 s with the token
 : >"$T_DIR/count"
-cat >"$T_DIR/tok-server.conf" <<EOC
-port 1194
-proto udp
-dev tun
-topology subnet
-server 10.8.0.0 255.255.255.0
-ca $P/ca.crt
-cert $P/server.crt
-key $P/server.key
-dh none
-verb 3
-auth-user-pass-verify $CHECK via-file
-script-security 2
-auth-gen-token
-EOC
+{ t_server_conf "$P"; printf 'auth-user-pass-verify %s via-file\nscript-security 2\nauth-gen-token\n' \
+	"$CHECK"; } >"$T_DIR/tok-server.conf"
 t_bg "$SRV" "$T_DIR/tok-server.log" "$ENDPOINT" --config "$T_DIR/tok-server.conf"
 SPID=$T_LAST_PID
 t_wait_log "$T_DIR/tok-server.log" "Initialization Sequence Completed" 10 "$SPID" || t_fail "no start"
