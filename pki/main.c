@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
@@ -694,9 +695,59 @@ pick_server(struct pki *p, const struct opts *o, const char **cn)
 	return 0;
 }
 
+/*
+ * DIR/profile-defaults (written by `ovpn-endpoint init --remote ...`): lines
+ * "remote HOST[:PORT]" (up to PROFILE_REMOTES_MAX), "proto udp|tcp",
+ * "port N".  Used by export when no --remote is given.  A missing file is
+ * not an error; a malformed line is.
+ */
+static char dflt_store[PROFILE_REMOTES_MAX + 2][256];
+
+static int
+load_defaults(const struct opts *o, struct opts *d)
+{
+	char path[STORE_PATH_MAX], *text = NULL, *line, *save = NULL;
+	size_t len = 0, n = 0, lineno = 0;
+	int r;
+
+	*d = *o;
+	d->nremotes = 0;
+	r = snprintf(path, sizeof(path), "%s/profile-defaults", o->dir);
+	if (r < 0 || (size_t)r >= sizeof(path) || !store_exists(path))
+		return 0;
+	if (store_read_file(path, 16384, &text, &len) != 0)
+		return fail("export: cannot read %s", path);
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		char key[16], val[256];
+
+		lineno++;
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		if (sscanf(line, "%15s %255s", key, val) != 2 || n >= PROFILE_REMOTES_MAX + 2) {
+			free(text);
+			return fail("%s:%zu: malformed line", path, lineno);
+		}
+		snprintf(dflt_store[n], sizeof(dflt_store[n]), "%s", val);
+		if (strcmp(key, "remote") == 0 && d->nremotes < PROFILE_REMOTES_MAX)
+			d->remotes[d->nremotes++] = dflt_store[n];
+		else if (strcmp(key, "proto") == 0 && d->proto == NULL)
+			d->proto = dflt_store[n];
+		else if (strcmp(key, "port") == 0 && d->port == NULL)
+			d->port = dflt_store[n];
+		else {
+			free(text);
+			return fail("%s:%zu: unknown setting '%s'", path, lineno, key);
+		}
+		n++;
+	}
+	free(text);
+	return 0;
+}
+
 static int
 cmd_export(const struct opts *o)
 {
+	struct opts dflt;
 	struct pki p;
 	struct profile pr;
 	struct store_entry *e;
@@ -710,8 +761,13 @@ cmd_export(const struct opts *o)
 	memset(&pr, 0, sizeof(pr));
 	if (check_name(o, name) != 0)
 		return 1;
+	if (o->nremotes == 0 && load_defaults(o, &dflt) != 0)
+		return 1;
+	if (o->nremotes == 0 && dflt.nremotes == 0)
+		return fail("export: give the server's address with --remote HOST[:PORT] (or run "
+		    "'ovpn-endpoint init --remote HOST', which remembers it)");
 	if (o->nremotes == 0)
-		return fail("export: give the server's address with --remote HOST[:PORT]");
+		o = &dflt;
 	if (o->proto != NULL && profile_parse_proto(o->proto, &pr.proto) != 0)
 		return fail("export: --proto wants udp or tcp");
 	if (o->port != NULL && profile_parse_port(o->port, &port) != 0)
@@ -726,9 +782,28 @@ cmd_export(const struct opts *o)
 	if (pki_open(&p, o) != 0)
 		return 1;
 	if ((e = store_index_find(&p.idx, name)) == NULL) {
-		fail("export: no certificate named '%s' in %s: run 'ovpn-pki issue-client %s' first",
-		    name, o->dir, name);
-		goto out;
+		/* First export of a new name: issue its client certificate now,
+		 * so "export alice > alice.ovpn" is the whole job. */
+		int saved, r2;
+
+		pki_close(&p);
+		/* stdout carries the profile: the issue report goes to stderr */
+		fflush(stdout);
+		saved = dup(STDOUT_FILENO);
+		if (saved < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			return fail("export: %s", strerror(errno));
+		r2 = cmd_issue_client(o);
+		fflush(stdout);
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+		if (r2 != 0)
+			return 1;
+		if (pki_open(&p, o) != 0)
+			return 1;
+		if ((e = store_index_find(&p.idx, name)) == NULL) {
+			fail("export: no certificate named '%s' in %s", name, o->dir);
+			goto out;
+		}
 	}
 	fmt_time(e->not_after, when, sizeof(when));
 	if (e->kind != STORE_KIND_CLIENT) {
