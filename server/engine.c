@@ -131,7 +131,7 @@ struct engine {
 	struct log_rl rl_data;
 
 	struct {
-		uint64_t stateless_replies, stateless_drops, data_drops, spoofed, tun_no_peer;
+		uint64_t stateless_replies, data_drops, spoofed, tun_no_peer;
 		uint64_t half_open_refused;
 	} stats;
 };
@@ -836,11 +836,10 @@ stateless_reset_reply(struct engine *e, const struct ctl_pkt *pkt, const struct 
 	struct addr src;
 	uint16_t port;
 
+	/* refusals are counted by the limiter (statistics line at exit) */
 	if (addr_from_sockaddr(sa, salen, &src, &port) != 0 ||
-	    !srclimit_allow(&e->stateless_lim, &src, now)) {
-		e->stats.stateless_drops++;
+	    !srclimit_allow(&e->stateless_lim, &src, now))
 		return;
-	}
 	if (cookie_make(&e->cookie, cookie_slot(now_sec(now), e->conf->hand_window), sa, salen,
 	    pkt->sid, ssid) != 0)
 		return;
@@ -1012,6 +1011,24 @@ peer_wrap_init(struct engine *e, struct tlswrap *w)
 	return r;
 }
 
+/* tls-crypt-v2: the client's own key from the WKc at the end of pkt, as a
+ * ready wrap (with the configured replay window); *inner is the length of
+ * the packet before the WKc. */
+static int
+v2_client_wrap(struct engine *e, const uint8_t *pkt, size_t len, size_t *inner,
+	       struct tlswrap *w, uint8_t *meta, size_t mcap, size_t *mlen)
+{
+	const struct server_conf *c = e->conf;
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	r = tlswrap_v2_unwrap_wkc(&c->tls_crypt_v2_key, pkt, len, inner, w, meta, mcap, mlen);
+	if (r == 0 && (r = tlswrap_set_replay_window(w, c->replay_window,
+	    MTIME_SEC(c->replay_time))) != 0)
+		tlswrap_free(w);
+	return r;
+}
+
 /* Packets from an address and session id we do not know: only the stateless
  * handshake applies, and nothing is kept until the cookie comes back (P1). */
 static void
@@ -1050,12 +1067,9 @@ stranger_rx(struct engine *e, uint8_t op, const uint8_t *data, size_t len,
 			return;
 		/* Unwrapping the client's own key costs two MACs and a decryption;
 		 * it still keeps nothing unless the packet authenticates. */
-		memset(&w, 0, sizeof(w));
-		if (tlswrap_v2_unwrap_wkc(&c->tls_crypt_v2_key, data, len, &inner, &w, meta,
-		    sizeof(meta), &mlen) != 0)
+		if (v2_client_wrap(e, data, len, &inner, &w, meta, sizeof(meta), &mlen) != 0)
 			return;
-		if (tlswrap_set_replay_window(&w, c->replay_window, MTIME_SEC(c->replay_time)) != 0 ||
-		    !stranger_parse(e, &w, data, inner, plain, sizeof(plain), &pkt, now) ||
+		if (!stranger_parse(e, &w, data, inner, plain, sizeof(plain), &pkt, now) ||
 		    tlswrap_peek_replay_id(&w, data, inner, &id, &t) != 0) {
 			tlswrap_free(&w);
 			return;
@@ -1311,15 +1325,12 @@ tcp_packet(void *arg, const uint8_t *pkt, size_t len)
 			/* tls-crypt-v2: this client's key travels in its first packet */
 			if (!c->has_tls_crypt_v2)
 				return ERR_MALFORMED;
-			memset(&w, 0, sizeof(w));
-			if (tlswrap_v2_unwrap_wkc(&c->tls_crypt_v2_key, pkt, len, &inner, &w, meta,
-			    sizeof(meta), &mlen) != 0)
+			if (v2_client_wrap(e, pkt, len, &inner, &w, meta, sizeof(meta), &mlen) != 0)
 				return ERR_AUTH;
 			tlswrap_free(&p->wrap);
 			p->wrap = w;
 			if (peer_set_v2_meta(p, meta, mlen) != 0)
 				return ERR_NOMEM;
-			tlswrap_set_replay_window(&p->wrap, c->replay_window, MTIME_SEC(c->replay_time));
 		} else if (op == P_CONTROL_WKC_V1 && tlswrap_wkc_split(pkt, len, &inner) != 0) {
 			return ERR_MALFORMED;
 		} else if (p->wrap.mode == TLSWRAP_NONE && !c->has_tls_auth && !c->has_tls_crypt &&

@@ -109,7 +109,6 @@ struct peer {
 	char ver[32];                     /* IV_VER, for logs */
 	uint32_t iv_proto;
 	bool data_v2;                     /* use P_DATA_V2 with our peer-id */
-	bool cc_exit;                     /* client sends/accepts EXIT on the control channel */
 	bool ekm;                         /* data keys from the TLS exporter */
 	bool request_push;                /* send PUSH_REPLY without waiting */
 	uint32_t tun_mtu_push;            /* 0 = don't push tun-mtu */
@@ -122,7 +121,7 @@ struct peer {
 	bool has_vaddr6;
 	uint32_t pool_idx;
 
-	uint64_t connected_at;            /* wall seconds, for status */
+	uint64_t connected_at;            /* wall seconds: status ("Connected Since") */
 	uint64_t push_sent_at;            /* monotonic µs; 0 = never */
 	uint64_t last_rx, last_tx;        /* any authenticated packet in / out */
 	uint64_t close_at;                /* deadline: the peer is closed then */

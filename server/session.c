@@ -356,7 +356,6 @@ handle_client_km2(const struct session_env *env, struct peer *p, struct keystate
 		snprintf(p->ver, sizeof(p->ver), "%s", pend->pi.ver);
 		p->iv_proto = pend->pi.has_proto ? pend->pi.proto : 0;
 		p->data_v2 = (p->iv_proto & IV_PROTO_DATA_V2) != 0;
-		p->cc_exit = (p->iv_proto & IV_PROTO_CC_EXIT_NOTIFY) != 0;
 		p->ekm = (p->iv_proto & IV_PROTO_TLS_KEY_EXPORT) != 0;
 		p->request_push = (p->iv_proto & IV_PROTO_REQUEST_PUSH) != 0;
 		p->tun_mtu_push = pend->pi.mtu > 0 ? env->conf->tun_mtu : 0;

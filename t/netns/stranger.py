@@ -119,8 +119,6 @@ def halfopen(host, port, k):
         s.send(bytes([P_ACK_V1 << 3]) + csid + b"\x01" + struct.pack(">I", 0) + ssid)
         opened += 1
     print(f"cookie echoed from {opened} ports")
-    # keep the sockets (and so the half-open sessions' addresses) for a moment
-    time.sleep(0.2)
 
 
 def checksum(data):
