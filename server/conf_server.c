@@ -18,6 +18,7 @@
  * wiped before being freed or replaced; on any failure the caller gets a
  * zeroed struct and one "FILE[:LINE]: message" string.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -32,6 +33,7 @@
 #include "comp.h"
 #include "conf_server.h"
 #include "err.h"
+#include "rtable.h"
 
 enum dev_type { DEV_TYPE_NONE, DEV_TYPE_TUN };
 
@@ -41,6 +43,7 @@ struct cs_ctx {
 	char dir[PATH_MAX];      /* directory of the config file; "" = current */
 	bool has_dev;
 	enum dev_type dev_type;
+	bool has_server;         /* a `server` line (client-cidr is the alternative) */
 };
 
 /* The data-channel ciphers we implement, in canonical spelling. */
@@ -80,6 +83,8 @@ set_defaults(struct server_conf *c)
 	c->replay_window = 64;
 	c->replay_time = 15;
 	c->verify_client_cert = CONF_VERIFY_REQUIRE;
+	c->split_tunnel = -1;
+	c->ep_table = 1194;
 }
 
 /* ---- key and certificate blobs ---- */
@@ -815,6 +820,7 @@ h_server(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
 	c->server_net.a = net;
 	c->server_net.len = len;
 	c->server_nopool = l->argc == 4;
+	((struct cs_ctx *)ctx)->has_server = true;
 	c->mode_server = true;
 	c->tls_server = true;
 	return 0;
@@ -1103,7 +1109,7 @@ p_server(FILE *f, const struct conf_directive *dir, const void *o)
 	struct addr mask;
 	char n[ADDR_STR_MAX], m[ADDR_STR_MAX];
 
-	if (c->server_net.a.family != AF_INET)
+	if (c->server_net.a.family != AF_INET || c->has_client_cidr)
 		return;
 	addr_netmask_from_len(c->server_net.len, &mask);
 	if (addr_format(&c->server_net.a, n, sizeof(n)) != 0 || addr_format(&mask, m, sizeof(m)) != 0)
@@ -1409,6 +1415,575 @@ p_u32(FILE *f, const struct conf_directive *dir, const void *o)
 	fprintf(f, "%s %u\n", dir->name, *(const uint32_t *)(const void *)((const char *)o + dir->off));
 }
 
+/* ---- endpoint networking (client-cidr, target networks, routes, rules) ---- */
+
+static const char *const rt_kind_names[] = {
+	[RT_KIND_NONE] = "", [RT_KIND_VPC] = "vpc", [RT_KIND_PEERING] = "peering",
+	[RT_KIND_SITE] = "site", [RT_KIND_INTERNET] = "internet",
+};
+
+static int
+kind_parse(const char *s)
+{
+	int i;
+
+	for (i = 1; i < (int)(sizeof(rt_kind_names) / sizeof(rt_kind_names[0])); i++)
+		if (strcmp(s, rt_kind_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Group names reach logs, hooks and the management socket: keep them tame. */
+static bool
+group_name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n >= CONF_GROUP_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("._@-", s[i]) == NULL)
+			return false;
+	return true;
+}
+
+static int
+copy_desc(char *out, const char *s, const struct conf_line *l, struct conf_err *err)
+{
+	size_t i, n = strlen(s);
+
+	if (n >= CONF_DESC_MAX)
+		return conf_errf(err, l, "%s: description is longer than %u characters", l->argv[0],
+		    (unsigned)CONF_DESC_MAX - 1);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return conf_errf(err, l, "%s: description has a control character",
+			    l->argv[0]);
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+static int
+find_target(const struct server_conf *c, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_targets; i++)
+		if (strcmp(c->targets[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* client-cidr 10.100.0.0/22: the pool and `topology subnet`, as
+ * `server 10.100.0.0 255.255.252.0` with `topology subnet`. */
+static int
+h_client_cidr(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+	      struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	struct prefix p;
+
+	if (prefix_parse(l->argv[1], false, &p) != 0 || p.a.family != AF_INET)
+		return conf_errf(err, l, "client-cidr: '%s' is not an IPv4 network with no host bits "
+		    "set (e.g. 10.100.0.0/22)", l->argv[1]);
+	if (p.len > 29 || p.len < 16)
+		return conf_errf(err, l, "client-cidr: /%u is out of range: /16 to /29",
+		    (unsigned)p.len);
+	if (addr_v4(&p.a) == 0)
+		return conf_errf(err, l, "client-cidr: network 0.0.0.0 is not allowed");
+	c->server_net = p;
+	c->has_client_cidr = true;
+	c->mode_server = true;
+	c->tls_server = true;
+	return 0;
+}
+
+static void
+p_client_cidr(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+	char s[PREFIX_STR_MAX];
+
+	if (c->has_client_cidr && prefix_format(&c->server_net, s, sizeof(s)) == 0)
+		fprintf(f, "client-cidr %s\n", s);
+}
+
+static void p_learn_routes(FILE *f, const struct conf_directive *dir, const void *o);
+static void p_endpoint_route(FILE *f, const struct conf_directive *dir, const void *o);
+
+/* target-network NAME dev IF nat|routed [via GW] */
+static int
+h_target_network(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+		 struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	struct conf_target t;
+	size_t n;
+
+	memset(&t, 0, sizeof(t));
+	n = strlen(l->argv[1]);
+	if (n == 0 || n >= CONF_NAME_MAX || !group_name_ok(l->argv[1]) ||
+	    strcmp(l->argv[1], "blackhole") == 0 || strcmp(l->argv[1], "local") == 0)
+		return conf_errf(err, l, "target-network: '%s' is not a usable name (letters, digits, "
+		    "._@- up to %u characters; not 'blackhole' or 'local')", l->argv[1],
+		    (unsigned)CONF_NAME_MAX - 1);
+	if (find_target(c, l->argv[1]) >= 0)
+		return conf_errf(err, l, "target-network: '%s' is defined twice", l->argv[1]);
+	if (c->n_targets >= CONF_MAX_TARGETS)
+		return conf_errf(err, l, "target-network: more than %u target networks",
+		    (unsigned)CONF_MAX_TARGETS);
+	memcpy(t.name, l->argv[1], n + 1);
+	if (strcmp(l->argv[2], "dev") != 0)
+		return conf_errf(err, l, "target-network: expected 'dev IFNAME' after the name, not "
+		    "'%s'", l->argv[2]);
+	n = strlen(l->argv[3]);
+	if (n == 0 || n >= sizeof(t.dev) || strchr(l->argv[3], '/') != NULL ||
+	    strchr(l->argv[3], '"') != NULL)
+		return conf_errf(err, l, "target-network: '%s' is not an interface name", l->argv[3]);
+	memcpy(t.dev, l->argv[3], n + 1);
+	if (strcmp(l->argv[4], "nat") == 0)
+		t.mode = CONF_TARGET_NAT;
+	else if (strcmp(l->argv[4], "routed") == 0)
+		t.mode = CONF_TARGET_ROUTED;
+	else
+		return conf_errf(err, l, "target-network: '%s' must be 'nat' (clients take the "
+		    "interface's address) or 'routed' (the network sees client addresses)", l->argv[4]);
+	if (l->argc == 7) {
+		if (strcmp(l->argv[5], "via") != 0)
+			return conf_errf(err, l, "target-network: expected 'via GATEWAY', not '%s'",
+			    l->argv[5]);
+		if (addr_parse(l->argv[6], &t.via) != 0)
+			return conf_errf(err, l, "target-network: via '%s' is not an IP address",
+			    l->argv[6]);
+	} else if (l->argc != 5) {
+		return conf_errf(err, l, "target-network: usage: target-network NAME dev IFNAME "
+		    "nat|routed [via GATEWAY]");
+	}
+	c->targets[c->n_targets++] = t;
+	c->endpoint = true;
+	return 0;
+}
+
+static void
+p_target_network(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+	char gw[ADDR_STR_MAX];
+	unsigned i;
+
+	for (i = 0; i < c->n_targets; i++) {
+		const struct conf_target *t = &c->targets[i];
+
+		fprintf(f, "target-network %s dev %s %s", t->name, t->dev,
+		    t->mode == CONF_TARGET_NAT ? "nat" : "routed");
+		if (t->via.family != 0 && addr_format(&t->via, gw, sizeof(gw)) == 0)
+			fprintf(f, " via %s", gw);
+		fputc('\n', f);
+	}
+	/* the lines that name targets follow their definitions, so the output
+	 * parses back (the table prints in alphabetical order otherwise) */
+	p_learn_routes(f, dir, o);
+	p_endpoint_route(f, dir, o);
+}
+
+/* learn-routes NAME: the target's kernel routes enter the table live. */
+static int
+h_learn_routes(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+	       struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	int i = find_target(c, l->argv[1]);
+
+	if (i < 0)
+		return conf_errf(err, l, "learn-routes: no target-network named '%s' (define it "
+		    "first)", l->argv[1]);
+	c->targets[i].learn = true;
+	return 0;
+}
+
+static void
+p_learn_routes(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+	unsigned i;
+
+	for (i = 0; i < c->n_targets; i++)
+		if (c->targets[i].learn)
+			fprintf(f, "learn-routes %s\n", c->targets[i].name);
+}
+
+static int
+grow(void **arr, unsigned n, size_t size, unsigned max)
+{
+	void *p;
+
+	if (n >= max)
+		return ERR_FULL;
+	if ((n & (n - 1)) != 0 && n != 0)
+		return 0;                /* capacity doubles at powers of two */
+	p = realloc(*arr, (n == 0 ? 4 : 2 * (size_t)n) * size);
+	if (p == NULL)
+		return ERR_NOMEM;
+	*arr = p;
+	return 0;
+}
+
+/* endpoint-route CIDR TARGET [KIND] ["description"] */
+static int
+h_endpoint_route(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+		 struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	struct conf_ep_route r;
+	unsigned a = 3;
+	int k;
+
+	memset(&r, 0, sizeof(r));
+	if (prefix_parse(l->argv[1], false, &r.dst) != 0)
+		return conf_errf(err, l, "endpoint-route: '%s' is not a network with no host bits set "
+		    "(e.g. 10.0.0.0/16)", l->argv[1]);
+	if (strcmp(l->argv[2], "blackhole") == 0) {
+		r.target = -1;
+	} else if ((r.target = find_target(c, l->argv[2])) < 0) {
+		return conf_errf(err, l, "endpoint-route: no target-network named '%s' (define it "
+		    "first, or use 'blackhole')", l->argv[2]);
+	}
+	if (l->argc > a && (k = kind_parse(l->argv[a])) >= 0) {
+		r.kind = k;
+		a++;
+	}
+	if (l->argc > a) {
+		if (copy_desc(r.desc, l->argv[a], l, err) != 0)
+			return ERR_CONFIG;
+		a++;
+	}
+	if (l->argc > a)
+		return conf_errf(err, l, "endpoint-route: unexpected '%s' (kind is vpc, peering, site "
+		    "or internet; a description with spaces needs quotes)", l->argv[a]);
+	for (k = 0; k < (int)c->n_ep_routes; k++)
+		if (c->ep_routes[k].dst.len == r.dst.len &&
+		    addr_eq(&c->ep_routes[k].dst.a, &r.dst.a))
+			return conf_errf(err, l, "endpoint-route: %s is already routed", l->argv[1]);
+	if ((k = grow((void **)&c->ep_routes, c->n_ep_routes, sizeof(r), CONF_MAX_EP_ROUTES)) != 0)
+		return conf_errf(err, l, "endpoint-route: %s", k == ERR_FULL ?
+		    "too many routes" : "out of memory");
+	c->ep_routes[c->n_ep_routes++] = r;
+	return 0;
+}
+
+static void
+p_endpoint_route(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+	char s[PREFIX_STR_MAX];
+	unsigned i;
+
+	for (i = 0; i < c->n_ep_routes; i++) {
+		const struct conf_ep_route *r = &c->ep_routes[i];
+
+		if (prefix_format(&r->dst, s, sizeof(s)) != 0)
+			continue;
+		fprintf(f, "endpoint-route %s %s", s, r->target < 0 ? "blackhole" :
+		    c->targets[r->target].name);
+		if (r->kind != RT_KIND_NONE)
+			fprintf(f, " %s", rt_kind_names[r->kind]);
+		if (r->desc[0] != '\0') {
+			fputc(' ', f);
+			conf_print_token(f, r->desc);
+		}
+		fputc('\n', f);
+	}
+}
+
+/* authorize CIDR all|group NAME [allow|deny] ["description"] */
+static int
+h_authorize(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+	    struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	struct conf_authz z;
+	unsigned a = 3;
+	int k;
+
+	memset(&z, 0, sizeof(z));
+	if (prefix_parse(l->argv[1], false, &z.dst) != 0)
+		return conf_errf(err, l, "authorize: '%s' is not a network with no host bits set "
+		    "(e.g. 10.0.0.0/16, or 0.0.0.0/0 for everything)", l->argv[1]);
+	if (strcmp(l->argv[2], "group") == 0) {
+		if (l->argc < 4 || !group_name_ok(l->argv[3]))
+			return conf_errf(err, l, "authorize: 'group' needs a name (letters, digits, "
+			    "._@- up to %u characters)", (unsigned)CONF_GROUP_MAX - 1);
+		snprintf(z.group, sizeof(z.group), "%s", l->argv[3]);
+		a = 4;
+	} else if (strcmp(l->argv[2], "all") != 0) {
+		return conf_errf(err, l, "authorize: '%s' must be 'all' or 'group NAME'", l->argv[2]);
+	}
+	if (l->argc > a && (strcmp(l->argv[a], "allow") == 0 || strcmp(l->argv[a], "deny") == 0)) {
+		z.deny = l->argv[a][0] == 'd';
+		a++;
+	}
+	if (l->argc > a) {
+		if (copy_desc(z.desc, l->argv[a], l, err) != 0)
+			return ERR_CONFIG;
+		a++;
+	}
+	if (l->argc > a)
+		return conf_errf(err, l, "authorize: unexpected '%s' (usage: authorize CIDR all|group "
+		    "NAME [allow|deny] [\"description\"])", l->argv[a]);
+	for (k = 0; k < (int)c->n_authz; k++)
+		if (c->authz[k].dst.len == z.dst.len && addr_eq(&c->authz[k].dst.a, &z.dst.a) &&
+		    strcmp(c->authz[k].group, z.group) == 0)
+			return conf_errf(err, l, "authorize: a rule for %s and %s%s already exists",
+			    l->argv[1], z.group[0] ? "group " : "all", z.group);
+	if ((k = grow((void **)&c->authz, c->n_authz, sizeof(z), CONF_MAX_AUTHZ)) != 0)
+		return conf_errf(err, l, "authorize: %s", k == ERR_FULL ? "too many rules" :
+		    "out of memory");
+	c->authz[c->n_authz++] = z;
+	c->endpoint = true;
+	return 0;
+}
+
+static void
+p_authorize(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+	char s[PREFIX_STR_MAX];
+	unsigned i;
+
+	for (i = 0; i < c->n_authz; i++) {
+		const struct conf_authz *z = &c->authz[i];
+
+		if (prefix_format(&z->dst, s, sizeof(s)) != 0)
+			continue;
+		if (z->group[0] != '\0')
+			fprintf(f, "authorize %s group %s %s", s, z->group, z->deny ? "deny" : "allow");
+		else
+			fprintf(f, "authorize %s all %s", s, z->deny ? "deny" : "allow");
+		if (z->desc[0] != '\0') {
+			fputc(' ', f);
+			conf_print_token(f, z->desc);
+		}
+		fputc('\n', f);
+	}
+}
+
+/* split-tunnel on|off [group NAME] */
+static int
+h_split_tunnel(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+	       struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	bool on;
+	unsigned i;
+
+	if (strcmp(l->argv[1], "on") == 0)
+		on = true;
+	else if (strcmp(l->argv[1], "off") == 0)
+		on = false;
+	else
+		return conf_errf(err, l, "split-tunnel: '%s' must be 'on' or 'off'", l->argv[1]);
+	if (l->argc == 2) {
+		c->split_tunnel = on;
+		return 0;
+	}
+	if (l->argc != 4 || strcmp(l->argv[2], "group") != 0 || !group_name_ok(l->argv[3]))
+		return conf_errf(err, l, "split-tunnel: usage: split-tunnel on|off [group NAME]");
+	for (i = 0; i < c->n_split_groups; i++)
+		if (strcmp(c->split_groups[i].group, l->argv[3]) == 0)
+			return conf_errf(err, l, "split-tunnel: group %s is given twice", l->argv[3]);
+	if (c->n_split_groups >= CONF_MAX_SPLIT)
+		return conf_errf(err, l, "split-tunnel: more than %u group overrides",
+		    (unsigned)CONF_MAX_SPLIT);
+	snprintf(c->split_groups[c->n_split_groups].group, CONF_GROUP_MAX, "%s", l->argv[3]);
+	c->split_groups[c->n_split_groups++].on = on;
+	return 0;
+}
+
+static void
+p_split_tunnel(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+	unsigned i;
+
+	if (!c->endpoint)
+		return;
+	fprintf(f, "split-tunnel %s\n", c->split_tunnel == 1 ? "on" : "off");
+	for (i = 0; i < c->n_split_groups; i++)
+		fprintf(f, "split-tunnel %s group %s\n", c->split_groups[i].on ? "on" : "off",
+		    c->split_groups[i].group);
+}
+
+static int
+h_dns_server(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+	     struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	struct addr a;
+
+	if (addr_parse(l->argv[1], &a) != 0)
+		return conf_errf(err, l, "dns-server: '%s' is not an IP address", l->argv[1]);
+	if (c->n_dns >= CONF_MAX_DNS)
+		return conf_errf(err, l, "dns-server: at most %u servers", (unsigned)CONF_MAX_DNS);
+	c->dns[c->n_dns++] = a;
+	return 0;
+}
+
+static void
+p_dns_server(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+	char s[ADDR_STR_MAX];
+	unsigned i;
+
+	for (i = 0; i < c->n_dns; i++)
+		if (addr_format(&c->dns[i], s, sizeof(s)) == 0)
+			fprintf(f, "dns-server %s\n", s);
+}
+
+/* client-group-from-cert FIELD: the subject fields whose values name groups. */
+static int
+h_group_from_cert(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+		  struct conf_err *err)
+{
+	static const char *const fields[] = { "OU", "O", "CN", "L", "ST", "C", "DC", "title",
+		"description", "businessCategory", "role" };
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (strcmp(l->argv[1], fields[i]) == 0) {
+			snprintf(c->group_from_cert, sizeof(c->group_from_cert), "%s", fields[i]);
+			return 0;
+		}
+	}
+	return conf_errf(err, l, "client-group-from-cert: '%s' is not a subject field we read "
+	    "(OU, O, CN, L, ST, C, DC, title, description, businessCategory, role)", l->argv[1]);
+}
+
+static void
+p_group_from_cert(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (c->group_from_cert[0] != '\0')
+		fprintf(f, "client-group-from-cert %s\n", c->group_from_cert);
+}
+
+/* ifconfig-pool-persist FILE [seconds] (2.6: seconds 0 = read only) */
+static int
+h_ifconfig_pool_persist(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+			struct conf_err *err)
+{
+	struct cs_ctx *x = ctx;
+	char full[PATH_MAX];
+	uint32_t secs = 600;
+
+	if (l->argc == 3 && conf_arg_u32(l, 2, 0, 86400 * 365, &secs, err) != 0)
+		return ERR_CONFIG;
+	if (l->argv[1][0] == '\0' || resolve(x, l->argv[1], full, sizeof(full)) != 0)
+		return conf_errf(err, l, "ifconfig-pool-persist: bad path '%s'", l->argv[1]);
+	free(x->c->ipp_path);
+	free(x->c->ipp_path_as_written);
+	x->c->ipp_path = strdup(full);
+	x->c->ipp_path_as_written = strdup(l->argv[1]);
+	if (x->c->ipp_path == NULL || x->c->ipp_path_as_written == NULL)
+		return conf_errf(err, l, "ifconfig-pool-persist: out of memory");
+	x->c->ipp_secs = secs;
+	return 0;
+}
+
+static void
+p_ifconfig_pool_persist(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (c->ipp_path_as_written == NULL)
+		return;
+	fprintf(f, "ifconfig-pool-persist ");
+	conf_print_token(f, c->ipp_path_as_written);
+	fprintf(f, " %u\n", c->ipp_secs);
+}
+
+static int
+h_endpoint_table(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+		 struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	uint32_t v;
+
+	if (conf_arg_u32(l, 1, 1, 0x7fffffff, &v, err) != 0)
+		return ERR_CONFIG;
+	if (v >= 253 && v <= 255)
+		return conf_errf(err, l, "endpoint-table: '%s' must be a routing table id from 1 to "
+		    "2147483647, not 253-255 (default, main, local)", l->argv[1]);
+	c->ep_table = v;
+	return 0;
+}
+
+/* Cross-directive rules of the endpoint vocabulary (called from check_whole). */
+static int
+check_endpoint(struct cs_ctx *x, struct conf_err *err)
+{
+	struct server_conf *c = x->c;
+	const char *f = c->file;
+	unsigned i, j;
+
+	if (c->has_client_cidr) {
+		if (x->has_server)
+			return conf_errf_file(err, f, "'server' and 'client-cidr' both set the client "
+			    "network: keep one");
+		if (c->has_topology && c->topology != TOPO_SUBNET)
+			return conf_errf_file(err, f, "client-cidr hands out addresses with 'topology "
+			    "subnet'; remove the 'topology' line");
+		c->topology = TOPO_SUBNET;
+		c->has_topology = true;
+	}
+	for (i = 0; i < c->n_ep_routes; i++) {
+		const struct conf_ep_route *r = &c->ep_routes[i];
+		char s[PREFIX_STR_MAX];
+
+		if (r->dst.a.family == AF_INET && r->dst.len >= c->server_net.len &&
+		    prefix_contains(&c->server_net, &r->dst.a)) {
+			prefix_format(&r->dst, s, sizeof(s));
+			return conf_errf_file(err, f, "endpoint-route %s lies inside the client CIDR; "
+			    "clients are reached directly", s);
+		}
+		if (r->dst.a.family == AF_INET6 && !c->has_server_ipv6) {
+			prefix_format(&r->dst, s, sizeof(s));
+			return conf_errf_file(err, f, "endpoint-route %s is IPv6 but clients have no "
+			    "IPv6 addresses: add 'client-cidr-ipv6'", s);
+		}
+		if (r->target >= 0 && c->targets[r->target].via.family != 0 &&
+		    c->targets[r->target].via.family != r->dst.a.family) {
+			prefix_format(&r->dst, s, sizeof(s));
+			return conf_errf_file(err, f, "endpoint-route %s: target-network %s has a "
+			    "next hop of the other address family", s, c->targets[r->target].name);
+		}
+	}
+	for (i = 0; i < c->n_split_groups; i++) {
+		for (j = 0; j < c->n_authz; j++)
+			if (strcmp(c->authz[j].group, c->split_groups[i].group) == 0)
+				break;
+		if (j == c->n_authz)
+			return conf_errf_file(err, f, "split-tunnel ... group %s: no authorize rule "
+			    "names that group", c->split_groups[i].group);
+	}
+	if (c->split_tunnel < 0)
+		c->split_tunnel = 0;     /* AWS's default: full tunnel */
+	if (c->ep_table == 0)
+		c->ep_table = 1194;
+	return 0;
+}
+
+static void
+p_endpoint_table(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (c->endpoint)
+		fprintf(f, "endpoint-table %u\n", c->ep_table);
+}
+
 #define BLOB(field) h_blob, p_blob, offsetof(struct server_conf, field), 0, 0
 #define FLAG(field) h_flag, p_flag, offsetof(struct server_conf, field), 0, 0
 /* 2.6's ranges where it has one; tun-mtu's ceiling keeps packet buffers fixed;
@@ -1423,12 +1998,16 @@ static const struct conf_directive table[] = {
 	{ "auth-user-pass-optional", 0, 0, S,         false, FLAG(auth_user_pass_optional) },
 	{ "auth-user-pass-verify", 2, 2,   S,         false, h_auth_user_pass_verify,
 	                                                      p_auth_user_pass_verify },
+	{ "authorize",             2, 5,   S,         false, h_authorize, p_authorize },
 	{ "ca",                    1, 1,   S | C,     true,  BLOB(ca) },
 	{ "ccd-exclusive",         0, 0,   S,         false, FLAG(ccd_exclusive) },
 	{ "cert",                  1, 1,   S | C,     true,  BLOB(cert) },
 	{ "cipher",                1, 1,   S | C,     false, h_cipher, NULL },
+	{ "client-cidr",           1, 1,   S,         false, h_client_cidr, p_client_cidr },
+	{ "client-cidr-ipv6",      1, 1,   S,         false, h_server_ipv6, NULL },
 	{ "client-config-dir",     1, 1,   S,         false, h_client_config_dir, p_client_config_dir },
-	{ "client-to-client",      0, ANY, S,         false, h_unsupported, NULL },
+	{ "client-group-from-cert", 1, 1,  S,         false, h_group_from_cert, p_group_from_cert },
+	{ "client-to-client",      0, 0,   S,         false, FLAG(client_to_client) },
 	{ "comp-lzo",              0, 1,   S | C | P | D, false, h_compress, p_compress },
 	{ "compress",              0, 1,   S | C | P | D, false, h_compress, p_compress },
 	{ "crl-verify",            1, 2,   S | C,     true,  h_crl_verify, p_blob,
@@ -1439,17 +2018,22 @@ static const struct conf_directive table[] = {
 	{ "dev",                   1, 1,   S | C,     false, h_dev, p_dev },
 	{ "dev-type",              1, 1,   S | C,     false, h_dev_type, p_dev_type },
 	{ "dh",                    1, 1,   S,         true,  h_dh, p_dh },
+	{ "dns-server",            1, 1,   S,         false, h_dns_server, p_dns_server },
 	{ "duplicate-cn",          0, 0,   S,         false, FLAG(duplicate_cn) },
 	{ "ecdh-curve",            1, 1,   S | C,     false, h_tls_list, NULL,
 	                                   offsetof(struct server_conf, tls_groups), 0, 256 },
+	{ "endpoint-route",        2, 4,   S,         false, h_endpoint_route, NULL },
+	{ "endpoint-table",        1, 1,   S,         false, h_endpoint_table, p_endpoint_table },
 	{ "explicit-exit-notify",  0, 1,   S | C,     false, h_explicit_exit_notify,
 	                                                      p_explicit_exit_notify },
 	{ "group",                 0, ANY, S | C,     false, h_unsupported, NULL },
 	{ "hand-window",           1, 1,   S | C,     false, U32(hand_window, 1, 86400) },
-	{ "ifconfig-pool-persist", 0, ANY, S,         false, h_unsupported, NULL },
+	{ "ifconfig-pool-persist", 1, 2,   S,         false, h_ifconfig_pool_persist,
+	                                                      p_ifconfig_pool_persist },
 	{ "keepalive",             2, 2,   S | C,     false, h_keepalive, p_keepalive },
 	{ "key",                   1, 1,   S | C,     true,  BLOB(key) },
 	{ "key-direction",         1, 1,   S | C,     false, h_key_direction, p_key_direction },
+	{ "learn-routes",          1, 1,   S,         false, h_learn_routes, NULL },
 	{ "listen-also",           1, 2,   S,         false, h_listen_also, p_listen_also },
 	{ "local",                 1, 1,   S | C,     false, h_local, p_local },
 	{ "log",                   0, ANY, S | C,     false, h_unsupported, NULL },
@@ -1473,7 +2057,9 @@ static const struct conf_directive table[] = {
 	{ "script-security",       1, 1,   S | C,     false, U32(script_security, 0, 3) },
 	{ "server",                2, 3,   S,         false, h_server, p_server },
 	{ "server-ipv6",           1, 1,   S,         false, h_server_ipv6, p_server_ipv6 },
+	{ "split-tunnel",          1, 3,   S,         false, h_split_tunnel, p_split_tunnel },
 	{ "status",                0, ANY, S | C,     false, h_unsupported, NULL },
+	{ "target-network",        4, 6,   S,         false, h_target_network, p_target_network },
 	{ "tls-auth",              1, 2,   S | C,     true,  h_tls_auth, p_tls_auth },
 	{ "tls-cert-profile",      1, 1,   S | C,     false, h_tls_cert_profile, p_tls_cert_profile },
 	{ "tls-cipher",            1, 1,   S | C,     false, h_tls_list, p_tls_list,
@@ -1512,8 +2098,8 @@ check_whole(struct cs_ctx *x, struct conf_err *err)
 	const char *f = c->file;
 
 	if (c->server_net.a.family == 0)
-		return conf_errf_file(err, f, "no 'server' directive: ovpn-endpoint runs only as a "
-		    "server, configured with 'server NET MASK'");
+		return conf_errf_file(err, f, "no 'server' or 'client-cidr' directive: ovpn-endpoint runs only as a "
+		    "server, configured with 'server NET MASK' or 'client-cidr NET/LEN'");
 	/* No topology line means net30, as in 2.6 (deprecated there too, but
 	 * existing configs rely on it); the endpoint logs a hint at startup. */
 	if (!x->has_dev)
@@ -1576,7 +2162,7 @@ check_whole(struct cs_ctx *x, struct conf_err *err)
 	if (c->tls_timeout >= c->hand_window)
 		return conf_errf_file(err, f, "'tls-timeout %u' must be shorter than 'hand-window %u'",
 		    c->tls_timeout, c->hand_window);
-	return 0;
+	return check_endpoint(x, err);
 }
 
 static int
@@ -1664,6 +2250,10 @@ conf_server_free(struct server_conf *c)
 	for (i = 0; i < c->n_push; i++)
 		free(c->push[i]);
 	free(c->push);
+	free(c->ep_routes);
+	free(c->authz);
+	free(c->ipp_path);
+	free(c->ipp_path_as_written);
 	free(c->file);
 	memset(c, 0, sizeof(*c));
 }

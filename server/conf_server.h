@@ -40,6 +40,47 @@ enum {
 	CONF_PUSH_MAX_LEN = 1024,    /* one push option; defensive, lines are shorter (CONF_LINE_MAX) */
 	CONF_BLOB_MAX = 1 << 20,     /* biggest ca/cert/key/dh file or inline block we accept */
 	CONF_REPLAY_WINDOW_MAX = 1024,
+	/* endpoint networking */
+	CONF_MAX_TARGETS = 16,
+	CONF_NAME_MAX = 32,          /* target-network names */
+	CONF_MAX_EP_ROUTES = 4096,
+	CONF_MAX_AUTHZ = 4096,
+	CONF_MAX_DNS = 8,
+	CONF_DESC_MAX = 64,
+	CONF_GROUP_MAX = 64,
+	CONF_MAX_SPLIT = 64,
+};
+
+/* target-network NAME dev IF nat|routed [via GW] */
+enum conf_target_mode { CONF_TARGET_NAT = 0, CONF_TARGET_ROUTED };
+struct conf_target {
+	char name[CONF_NAME_MAX];
+	char dev[16];
+	enum conf_target_mode mode;
+	struct addr via;                 /* next hop for its routes; family 0 = on-link */
+	bool learn;                      /* learn-routes NAME */
+};
+
+/* endpoint-route CIDR TARGET|blackhole [vpc|peering|site|internet] ["description"] */
+struct conf_ep_route {
+	struct prefix dst;
+	int target;                      /* index into targets, -1 = blackhole */
+	int kind;                        /* enum rt_kind (rtable.h) */
+	char desc[CONF_DESC_MAX];
+};
+
+/* authorize CIDR all|group NAME [allow|deny] ["description"] */
+struct conf_authz {
+	struct prefix dst;
+	char group[CONF_GROUP_MAX];      /* "" = all clients */
+	bool deny;
+	char desc[CONF_DESC_MAX];
+};
+
+/* split-tunnel on|off group NAME: a per-group override */
+struct conf_split {
+	char group[CONF_GROUP_MAX];
+	bool on;
 };
 
 /* A key or certificate: read from `path` or given inline.  `data` is always
@@ -132,6 +173,24 @@ struct server_conf {
 	enum conf_verify_client_cert verify_client_cert;  /* require */
 	char **push; unsigned n_push;    /* push option text, config order, unquoted, non-empty */
 	uint32_t mute;                   /* 0 = off */
+
+	/* ---- endpoint networking: client CIDR, target networks, routes, rules ---- */
+	bool endpoint;                   /* any target-network or authorize: the endpoint's
+	                                  * route table and default-deny rules are in force */
+	bool has_client_cidr;            /* client-cidr (fills server_net, topology subnet) */
+	struct conf_target targets[CONF_MAX_TARGETS]; unsigned n_targets;
+	struct conf_ep_route *ep_routes; unsigned n_ep_routes;
+	struct conf_authz *authz; unsigned n_authz;
+	int split_tunnel;                /* -1 not given (on with routes, as AWS's default is
+	                                  * off: see README), 0 off, 1 on */
+	struct conf_split split_groups[CONF_MAX_SPLIT]; unsigned n_split_groups;
+	struct addr dns[CONF_MAX_DNS]; unsigned n_dns;
+	char group_from_cert[32];        /* client-group-from-cert FIELD ("" = none) */
+	char *ipp_path;                  /* ifconfig-pool-persist FILE, resolved; NULL = none */
+	char *ipp_path_as_written;
+	uint32_t ipp_secs;               /* its second argument: 0 = read only (2.6: 600) */
+	bool client_to_client;
+	uint32_t ep_table;               /* kernel routing table and rule priority (1194) */
 };
 
 /*
