@@ -6,6 +6,7 @@
  * (".", "..", hidden files) is refused too.  Files are parsed with the same
  * tokenizer and table machinery as the main config, in CCD scope.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -70,13 +71,87 @@ h_not_yet(void *ctx, const struct conf_directive *dir, const struct conf_line *l
 	return conf_errf(err, l, "'%s' is not supported yet", l->argv[0]);
 }
 
+/* iroute NETWORK [NETMASK]: a network behind this client (2.6: the mask
+ * defaults to 255.255.255.255). */
+static int
+add_iroute(struct ccd *c, const struct prefix *p, const struct conf_line *l, struct conf_err *err)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_iroute; i++)
+		if (c->iroute[i].len == p->len && addr_eq(&c->iroute[i].a, &p->a))
+			return 0;
+	if (c->n_iroute >= CCD_MAX_IROUTE)
+		return conf_errf(err, l, "%s: more than %u iroutes", l->argv[0],
+		    (unsigned)CCD_MAX_IROUTE);
+	c->iroute[c->n_iroute++] = *p;
+	return 0;
+}
+
+static int
+h_iroute(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+	 struct conf_err *err)
+{
+	struct prefix p;
+	struct addr mask;
+
+	if (addr_parse(l->argv[1], &p.a) != 0 || p.a.family != AF_INET)
+		return conf_errf(err, l, "iroute: '%s' is not an IPv4 network address", l->argv[1]);
+	p.len = 32;
+	if (l->argc == 3 && (addr_parse(l->argv[2], &mask) != 0 || mask.family != AF_INET ||
+	    addr_netmask_len(&mask, &p.len) != 0))
+		return conf_errf(err, l, "iroute: '%s' is not a contiguous IPv4 netmask", l->argv[2]);
+	prefix_canon(&p);
+	if (p.len == 0)
+		return conf_errf(err, l, "iroute: a default route cannot live behind one client");
+	return add_iroute(ctx, &p, l, err);
+}
+
+static int
+h_iroute_ipv6(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+	      struct conf_err *err)
+{
+	struct prefix p;
+
+	if (prefix_parse(l->argv[1], true, &p) != 0 || p.a.family != AF_INET6)
+		return conf_errf(err, l, "iroute-ipv6: '%s' is not an IPv6 prefix", l->argv[1]);
+	prefix_canon(&p);
+	if (p.len == 0)
+		return conf_errf(err, l, "iroute-ipv6: a default route cannot live behind one client");
+	return add_iroute(ctx, &p, l, err);
+}
+
+/* group NAME: an authorization group (endpoint extension). */
+static int
+h_group(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+	struct conf_err *err)
+{
+	struct ccd *c = ctx;
+	size_t i, n = strlen(l->argv[1]);
+
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)l->argv[1][i]) && strchr("._@-", l->argv[1][i]) == NULL)
+			break;
+	if (n == 0 || n >= CCD_GROUP_MAX || i < n)
+		return conf_errf(err, l, "group: '%s' is not a group name (letters, digits, ._@- up "
+		    "to %u characters)", l->argv[1], (unsigned)CCD_GROUP_MAX - 1);
+	for (i = 0; i < c->n_groups; i++)
+		if (strcmp(c->groups[i], l->argv[1]) == 0)
+			return 0;
+	if (c->n_groups >= CCD_MAX_GROUPS)
+		return conf_errf(err, l, "group: more than %u groups", (unsigned)CCD_MAX_GROUPS);
+	memcpy(c->groups[c->n_groups++], l->argv[1], n + 1);
+	return 0;
+}
+
 /* sorted by name (bsearch) */
 static const struct conf_directive ccd_table[] = {
 	{ "disable",           0, 0, CONF_SCOPE_CCD, false, h_disable, NULL },
+	{ "group",             1, 1, CONF_SCOPE_CCD, false, h_group, NULL },
 	{ "ifconfig-ipv6-push", 1, 2, CONF_SCOPE_CCD, false, h_not_yet, NULL },
 	{ "ifconfig-push",     2, 2, CONF_SCOPE_CCD, false, h_ifconfig_push, NULL },
-	{ "iroute",            1, 2, CONF_SCOPE_CCD, false, h_not_yet, NULL },
-	{ "iroute-ipv6",       1, 1, CONF_SCOPE_CCD, false, h_not_yet, NULL },
+	{ "iroute",            1, 2, CONF_SCOPE_CCD, false, h_iroute, NULL },
+	{ "iroute-ipv6",       1, 1, CONF_SCOPE_CCD, false, h_iroute_ipv6, NULL },
 	{ "push",              1, 1, CONF_SCOPE_CCD, false, h_push, NULL },
 	{ "push-reset",        0, 0, CONF_SCOPE_CCD, false, h_push_reset, NULL },
 };
@@ -134,5 +209,19 @@ ccd_load(const char *dir, const char *cn, struct ccd *out, char *err, size_t err
 		return ERR_CONFIG;
 	}
 	out->found = true;
+	return 0;
+}
+
+int
+ccd_load_buf(const char *name, const char *text, size_t len, struct ccd *out, char *err,
+	     size_t errlen)
+{
+	struct conf_err ce;
+
+	if (conf_parse_buf(ccd_table, sizeof(ccd_table) / sizeof(ccd_table[0]), CONF_SCOPE_CCD,
+	    name, text, len, out, &ce) != 0) {
+		snprintf(err, errlen, "%s", ce.msg);
+		return ERR_CONFIG;
+	}
 	return 0;
 }

@@ -106,9 +106,17 @@ test_bad_files(void **state)
 	assert_non_null(strstr(err, "alice:1:"));
 	put("alice", "push \"a,b\"\n");
 	assert_int_equal(ccd_load(dir, "alice", &c, err, sizeof(err)), ERR_CONFIG);
-	put("alice", "iroute 10.20.0.0 255.255.0.0\n");
+	put("alice", "iroute 10.20.0.0 255.0.255.0\n");
 	assert_int_equal(ccd_load(dir, "alice", &c, err, sizeof(err)), ERR_CONFIG);
-	assert_non_null(strstr(err, "not supported yet"));
+	assert_non_null(strstr(err, "contiguous"));
+	put("alice", "iroute 0.0.0.0 0.0.0.0\n");
+	assert_int_equal(ccd_load(dir, "alice", &c, err, sizeof(err)), ERR_CONFIG);
+	put("alice", "iroute-ipv6 10.0.0.0/8\n");
+	assert_int_equal(ccd_load(dir, "alice", &c, err, sizeof(err)), ERR_CONFIG);
+	put("alice", "group \"a b\"\n");
+	assert_int_equal(ccd_load(dir, "alice", &c, err, sizeof(err)), ERR_CONFIG);
+	put("alice", "group ''\n");
+	assert_int_equal(ccd_load(dir, "alice", &c, err, sizeof(err)), ERR_CONFIG);
 	put("alice", "ifconfig-push fd00::1 255.255.255.0\n");
 	assert_int_equal(ccd_load(dir, "alice", &c, err, sizeof(err)), ERR_CONFIG);
 	for (i = 0; i < 70; i++)
@@ -118,6 +126,36 @@ test_bad_files(void **state)
 	assert_non_null(strstr(err, "more than"));
 }
 
+/* iroutes (networks behind a client) and groups, and a hook's dynamic
+ * file adding to what the ccd file gave */
+static void
+test_iroute_group(void **state)
+{
+	struct ccd c;
+	char err[256], s[PREFIX_STR_MAX];
+	static const char dyn[] = "group ops\niroute 172.20.0.0 255.255.255.0\n";
+
+	put("alice", "iroute 10.20.1.7 255.255.0.0\niroute 10.30.0.5\niroute-ipv6 fd00:20::/48\n"
+	    "group engineering\ngroup ops\ngroup engineering\n");
+	assert_int_equal(ccd_load(dir, "alice", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.n_iroute, 3);
+	prefix_format(&c.iroute[0], s, sizeof(s));
+	assert_string_equal(s, "10.20.0.0/16");         /* host bits dropped, as 2.6 does */
+	prefix_format(&c.iroute[1], s, sizeof(s));
+	assert_string_equal(s, "10.30.0.5/32");
+	prefix_format(&c.iroute[2], s, sizeof(s));
+	assert_string_equal(s, "fd00:20::/48");
+	assert_int_equal(c.n_groups, 2);                /* duplicates collapse */
+	assert_string_equal(c.groups[0], "engineering");
+	assert_string_equal(c.groups[1], "ops");
+	assert_int_equal(ccd_load_buf("dyn", dyn, sizeof(dyn) - 1, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.n_groups, 2);
+	assert_int_equal(c.n_iroute, 4);
+	assert_int_equal(ccd_load_buf("dyn", "bogus 1\n", 8, &c, err, sizeof(err)), ERR_CONFIG);
+	assert_non_null(strstr(err, "dyn:1:"));
+	ccd_free(&c);
+}
+
 int
 main(void)
 {
@@ -125,6 +163,7 @@ main(void)
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_file_and_default),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_iroute_group),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
