@@ -1081,6 +1081,51 @@ out:
 	return rc;
 }
 
+int
+tls_sess_peer_field(const struct tls_sess *s, const char *field,
+		    void (*fn)(const char *value, void *arg), void *arg, unsigned *skipped)
+{
+	X509 *x;
+	X509_NAME *nm;
+	char val[64];
+	int nid, idx = -1, len, i, n = 0;
+
+	*skipped = 0;
+	if ((nid = OBJ_txt2nid(field)) == NID_undef)
+		return ERR_INVAL;
+	if (!tls_sess_established(s))
+		return ERR_BADSTATE;
+	if ((x = SSL_get0_peer_certificate(s->ssl)) == NULL)
+		return ERR_NOTFOUND;
+	nm = X509_get_subject_name(x);
+	while ((idx = X509_NAME_get_index_by_NID(nm, nid, idx)) >= 0) {
+		X509_NAME_ENTRY *ent = X509_NAME_get_entry(nm, idx);
+		unsigned char *utf8 = NULL;
+		bool ok = false;
+
+		if (ent != NULL &&
+		    (len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(ent))) > 0 &&
+		    (size_t)len < sizeof(val)) {
+			ok = true;
+			for (i = 0; i < len; i++)
+				ok = ok && cn_char_ok(utf8[i]);
+			if (ok) {
+				memcpy(val, utf8, (size_t)len);
+				val[len] = '\0';
+			}
+		}
+		OPENSSL_free(utf8);
+		if (!ok) {
+			(*skipped)++;
+			continue;
+		}
+		fn(val, arg);
+		n++;
+	}
+	ERR_clear_error();
+	return n;
+}
+
 static const char *
 pkey_type(const EVP_PKEY *pk)
 {

@@ -192,6 +192,16 @@ int tls_sess_export(struct tls_sess *s, const char *label, uint8_t *out, size_t 
    NUL-terminated ("" on failure). */
 int tls_sess_peer_cn(const struct tls_sess *s, char *out, size_t cap);
 
+/* Each value of subject field `field` (an OpenSSL short or long name: "OU",
+   "O", "title" ...) of the verified peer certificate, in certificate order:
+   fn(value, arg) for those made only of [A-Za-z0-9._@-] and shorter than 64
+   bytes; the others are skipped and counted in *skipped (P14: no hostile
+   strings reach group matching, logs or hooks).  Returns how many were
+   passed to fn, or ERR_BADSTATE before the handshake, ERR_NOTFOUND without
+   a peer certificate, ERR_INVAL for an unknown field name. */
+int tls_sess_peer_field(const struct tls_sess *s, const char *field,
+			void (*fn)(const char *value, void *arg), void *arg, unsigned *skipped);
+
 /* One line for logs: "TLSv1.3, cipher TLS_AES_256_GCM_SHA384, peer certificate: 256 bits EC, signature: ecdsa-with-SHA256".
    Built from library names only; no certificate-controlled text (P14). */
 void tls_sess_describe(const struct tls_sess *s, char *out, size_t cap);

@@ -243,10 +243,11 @@ ca_sign(const struct ca_req *req, EVP_PKEY *subject_key, X509 *issuer, EVP_PKEY 
 	BIGNUM *bn = NULL;
 	X509V3_CTX ctx;
 	int r = ERR_CRYPTO;
+	size_t i;
 
 	*out = NULL;
 	if (req->cn == NULL || req->cn[0] == '\0' || strlen(req->cn) > CA_CN_MAX ||
-	    req->not_after <= req->not_before || req->nsans > CA_SAN_MAX)
+	    req->not_after <= req->not_before || req->nsans > CA_SAN_MAX || req->nous > CA_OU_MAX)
 		return ERR_INVAL;
 	if (req->kind == CA_KIND_ROOT) {
 		issuer = NULL;
@@ -262,6 +263,11 @@ ca_sign(const struct ca_req *req, EVP_PKEY *subject_key, X509 *issuer, EVP_PKEY 
 	    (bn = BN_bin2bn(req->serial, STORE_SERIAL_LEN, NULL)) == NULL ||
 	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL)
 		goto out;
+	/* OUs first, CN last, as in "OU=engineering, CN=alice" */
+	for (i = 0; i < req->nous; i++)
+		if (!X509_NAME_add_entry_by_txt(name, "OU", MBSTRING_UTF8,
+		    (const unsigned char *)req->ous[i], -1, -1, 0))
+			goto out;
 	if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)req->cn, -1,
 	    -1, 0) || !X509_set_subject_name(x, name) ||
 	    !X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : name))

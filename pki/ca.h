@@ -45,6 +45,8 @@ enum {
 	CA_CN_MAX = 64,  /* the X.520 upper bound for commonName */
 };
 
+enum { CA_OU_MAX = 8 };
+
 struct ca_req {
 	enum ca_kind kind;
 	const char *cn;                        /* 1..CA_CN_MAX bytes, UTF-8 */
@@ -52,6 +54,8 @@ struct ca_req {
 	int64_t not_before, not_after;         /* unix seconds */
 	const char *sans[CA_SAN_MAX];          /* server only: "DNS:name" or "IP:addr" */
 	size_t nsans;
+	const char *ous[CA_OU_MAX];            /* client only: subject OU values (groups) */
+	size_t nous;
 };
 
 struct ca_revoked {

@@ -25,6 +25,7 @@
  * revocation takes effect the moment the file is replaced, not when the
  * old CRL runs out.  Run `gen-crl` again well before it expires.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,7 +54,7 @@ enum {
 enum {
 	O_DIR = 1 << 0, O_FORCE = 1 << 1, O_ALGO = 1 << 2, O_CN = 1 << 3, O_DAYS = 1 << 4,
 	O_SAN = 1 << 5, O_META = 1 << 6, O_REMOTE = 1 << 7, O_PROTO = 1 << 8, O_PORT = 1 << 9,
-	O_AUP = 1 << 10, O_SERVER = 1 << 11,
+	O_AUP = 1 << 10, O_SERVER = 1 << 11, O_OU = 1 << 12,
 };
 
 static const struct optdef {
@@ -63,6 +64,7 @@ static const struct optdef {
 } optdefs[] = {
 	{ "--dir", O_DIR, true }, { "--force", O_FORCE, false }, { "--algo", O_ALGO, true },
 	{ "--cn", O_CN, true }, { "--days", O_DAYS, true }, { "--san", O_SAN, true },
+	{ "--ou", O_OU, true },
 	{ "--metadata", O_META, true }, { "--remote", O_REMOTE, true }, { "--proto", O_PROTO, true },
 	{ "--port", O_PORT, true }, { "--auth-user-pass", O_AUP, false },
 	{ "--server", O_SERVER, true },
@@ -75,6 +77,8 @@ struct opts {
 	const char *algo, *cn, *days, *metadata, *proto, *port, *server;
 	const char *sans[CA_SAN_MAX];
 	size_t nsans;
+	const char *ous[CA_OU_MAX];
+	size_t nous;
 	const char *remotes[PROFILE_REMOTES_MAX];
 	size_t nremotes;
 	const char *args[2];
@@ -380,6 +384,16 @@ cmd_issue(const struct opts *o, enum store_kind kind)
 		if (!ca_san_valid(o->sans[i]))
 			return fail("%s: bad --san '%s': use DNS:host.name or IP:address", o->cmd,
 			    o->sans[i]);
+	for (i = 0; i < o->nous; i++) {
+		size_t k, n = strlen(o->ous[i]);
+
+		for (k = 0; k < n; k++)
+			if (!isalnum((unsigned char)o->ous[i][k]) && strchr("._@-", o->ous[i][k]) == NULL)
+				break;
+		if (n == 0 || n > 63 || k < n)
+			return fail("%s: bad --ou '%s': a group name is 1-63 of A-Z a-z 0-9 . _ @ -",
+			    o->cmd, o->ous[i]);
+	}
 	if (o->algo != NULL && ca_algo_parse(o->algo, &algo) != 0)
 		return fail("%s: unknown --algo '%s' (ec, rsa2048, rsa3072, rsa4096, ed25519)", o->cmd,
 		    o->algo);
@@ -414,6 +428,9 @@ cmd_issue(const struct opts *o, enum store_kind kind)
 	for (i = 0; i < o->nsans; i++)
 		req.sans[i] = o->sans[i];
 	req.nsans = o->nsans;
+	for (i = 0; i < o->nous; i++)
+		req.ous[i] = o->ous[i];
+	req.nous = o->nous;
 	do {
 		if ((r = ca_serial_random(req.serial)) != 0)
 			break;
@@ -876,8 +893,8 @@ static const struct cmd {
 	  "[--algo ec|rsa2048|rsa3072|rsa4096|ed25519] [--cn NAME] [--days N] [--force]" },
 	{ "issue-server", cmd_issue_server, 1, 1, O_FORCE | O_SAN | O_DAYS | O_ALGO,
 	  "NAME [--san DNS:host|IP:addr]... [--days N] [--algo A] [--force]" },
-	{ "issue-client", cmd_issue_client, 1, 1, O_FORCE | O_DAYS | O_ALGO,
-	  "NAME [--days N] [--algo A] [--force]" },
+	{ "issue-client", cmd_issue_client, 1, 1, O_FORCE | O_DAYS | O_ALGO | O_OU,
+	  "NAME [--ou GROUP]... [--days N] [--algo A] [--force]" },
 	{ "revoke", cmd_revoke, 1, 1, O_DAYS, "NAME [--days N]  (also rewrites crl.pem)" },
 	{ "gen-crl", cmd_gen_crl, 0, 0, O_DAYS, "[--days N]  (default 180)" },
 	{ "list", cmd_list, 0, 0, 0, "" },
@@ -954,6 +971,11 @@ parse_args(const struct cmd *c, int argc, char **argv, int *from, struct opts *o
 			if (o->nsans == CA_SAN_MAX)
 				return fail("%s: at most %d --san", c->name, CA_SAN_MAX);
 			o->sans[o->nsans++] = val;
+			break;
+		case O_OU:
+			if (o->nous == CA_OU_MAX)
+				return fail("%s: at most %d --ou", c->name, CA_OU_MAX);
+			o->ous[o->nous++] = val;
 			break;
 		case O_REMOTE:
 			if (o->nremotes == PROFILE_REMOTES_MAX)
