@@ -146,7 +146,8 @@ pool_set(struct pool *p, uint32_t idx)
 }
 
 int
-pool_alloc(struct pool *p, struct addr *out, uint32_t *idx)
+pool_alloc_avoid(struct pool *p, bool (*avoid)(const struct addr *a, void *arg), void *arg,
+		 struct addr *out, uint32_t *idx)
 {
 	uint32_t w, nwords = (p->size + 63) / 64;
 	uint64_t free_bits;
@@ -154,17 +155,26 @@ pool_alloc(struct pool *p, struct addr *out, uint32_t *idx)
 
 	for (w = 0; w < nwords; w++) {
 		free_bits = ~p->bits[w];
-		if (free_bits == 0)
-			continue;
-		i = w * 64 + (uint32_t)__builtin_ctzll(free_bits);
-		if (i >= p->size)
-			break;
-		pool_set(p, i);
-		addr_from_v4(p->first + i * p->step, out);
-		*idx = i;
-		return 0;
+		while (free_bits != 0) {
+			i = w * 64 + (uint32_t)__builtin_ctzll(free_bits);
+			free_bits &= free_bits - 1;
+			if (i >= p->size)
+				return ERR_FULL;
+			addr_from_v4(p->first + i * p->step, out);
+			if (avoid != NULL && avoid(out, arg))
+				continue;
+			pool_set(p, i);
+			*idx = i;
+			return 0;
+		}
 	}
 	return ERR_FULL;
+}
+
+int
+pool_alloc(struct pool *p, struct addr *out, uint32_t *idx)
+{
+	return pool_alloc_avoid(p, NULL, NULL, out, idx);
 }
 
 int

@@ -58,6 +58,11 @@ void pool_addr6(const struct pool *p, uint32_t idx, struct addr *out);
 
 /* Take the lowest free address. ERR_FULL when exhausted. */
 int pool_alloc(struct pool *p, struct addr *out, uint32_t *idx);
+/* The same, skipping free addresses for which avoid returns true (sticky
+ * leases other clients hold: ifconfig-pool-persist).  ERR_FULL when every
+ * free address is avoided too; the caller may then fall back to pool_alloc. */
+int pool_alloc_avoid(struct pool *p, bool (*avoid)(const struct addr *a, void *arg), void *arg,
+		     struct addr *out, uint32_t *idx);
 /* Take a specific address (static assignment). ERR_RANGE outside the pool, ERR_EXISTS if taken. */
 int pool_reserve(struct pool *p, const struct addr *a, uint32_t *idx);
 /* Give an address back; releasing a free or foreign address is a no-op that returns ERR_NOTFOUND. */

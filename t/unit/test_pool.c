@@ -254,6 +254,39 @@ test_ipv6(void **state)
 	pool_free(&pool);
 }
 
+static bool
+avoid_even(const struct addr *a, void *arg)
+{
+	(*(unsigned *)arg)++;
+	return (addr_v4(a) & 1) == 0;
+}
+
+/* sticky leases: free addresses others hold are skipped until nothing else is left */
+static void
+test_alloc_avoid(void **state)
+{
+	struct pool p;
+	struct prefix net;
+	struct addr a;
+	uint32_t idx, i;
+	unsigned calls = 0;
+
+	(void)state;
+	assert_int_equal(prefix_parse("10.9.0.0/29", false, &net), 0);
+	assert_int_equal(pool_init(&p, &net, TOPO_SUBNET), 0);   /* .2 .. .6 */
+	assert_int_equal(pool_alloc_avoid(&p, avoid_even, &calls, &a, &idx), 0);
+	assert_int_equal(addr_v4(&a) & 0xff, 3);
+	assert_int_equal(pool_alloc_avoid(&p, avoid_even, &calls, &a, &idx), 0);
+	assert_int_equal(addr_v4(&a) & 0xff, 5);
+	assert_int_equal(pool_alloc_avoid(&p, avoid_even, &calls, &a, &idx), ERR_FULL);
+	assert_true(calls > 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(pool_alloc(&p, &a, &idx), 0);
+	assert_int_equal(pool_alloc_avoid(&p, NULL, NULL, &a, &idx), ERR_FULL);
+	assert_int_equal(p.used, 5);
+	pool_free(&p);
+}
+
 int
 main(void)
 {
@@ -264,6 +297,7 @@ main(void)
 		cmocka_unit_test(test_against_reference),
 		cmocka_unit_test(test_net30_and_p2p),
 		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_alloc_avoid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
