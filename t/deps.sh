@@ -4,7 +4,7 @@
 # peers the tests run against (openvpn 2.6, iproute2, ping).
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
-libssl-dev liblz4-dev libcap-ng-dev libmnl-dev libcmocka-dev
+libssl-dev liblz4-dev libcap-ng-dev libmnl-dev libnftables-dev libcmocka-dev
 openssl openvpn iproute2 iputils-ping procps python3 nftables"
 missing=""
 for p in $PKGS; do
