@@ -349,3 +349,28 @@ dp_ip_dst(const uint8_t *pkt, size_t n, struct addr *dst)
 	}
 	return ERR_MALFORMED;
 }
+
+int
+dp_ip_src(const uint8_t *pkt, size_t n, struct addr *src)
+{
+	struct buf b;
+	uint8_t v;
+
+	buf_init(&b, pkt, n);
+	if (buf_peek_u8(&b, 0, &v) != 0)
+		return ERR_TRUNC;
+	memset(src, 0, sizeof(*src));
+	if (v >> 4 == 4) {
+		if (buf_skip(&b, 12) != 0 || buf_get_bytes(&b, src->b, 4) != 0)
+			return ERR_TRUNC;
+		src->family = AF_INET;
+		return 0;
+	}
+	if (v >> 4 == 6) {
+		if (buf_skip(&b, 8) != 0 || buf_get_bytes(&b, src->b, 16) != 0)
+			return ERR_TRUNC;
+		src->family = AF_INET6;
+		return 0;
+	}
+	return ERR_MALFORMED;
+}

@@ -81,4 +81,7 @@ int dp_recv(struct peer *p, const uint8_t *pkt, size_t len, uint64_t now, uint8_
 /* Destination address of an IPv4/IPv6 packet read from TUN. */
 int dp_ip_dst(const uint8_t *pkt, size_t n, struct addr *dst);
 
+/* The inner source address of an IP packet.  ERR_TRUNC, ERR_MALFORMED. */
+int dp_ip_src(const uint8_t *pkt, size_t n, struct addr *src);
+
 #endif

@@ -39,11 +39,13 @@
 #include "authtoken.h"
 #include "buf.h"
 #include "hook.h"
+#include "ippersist.h"
 #include "ccd.h"
 #include "conf.h"
 #include "comp.h"
 #include "cookie.h"
 #include "datapath.h"
+#include "epnet.h"
 #include "engine.h"
 #include "err.h"
 #include "evloop.h"
@@ -92,6 +94,12 @@ struct engine {
 	struct peer_table peers;
 	struct peer **by_vaddr;          /* pool index -> peer */
 	struct rtnl *rtnl;
+	struct epnet *ep;                /* route table, authorization rules, kernel routes, NAT */
+	struct ev_io ep_io;              /* its route/link notifications */
+	bool ep_io_on;
+	struct ippersist ipp;            /* ifconfig-pool-persist */
+	struct ev_timer ipp_timer;       /* writes the file soon after a change */
+	bool ipp_timer_armed;
 
 	int udp_fd;
 	struct ev_io udp_io;
@@ -131,7 +139,7 @@ struct engine {
 	struct log_rl rl_data;
 
 	struct {
-		uint64_t stateless_replies, data_drops, spoofed, tun_no_peer;
+		uint64_t stateless_replies, data_drops, spoofed, tun_no_peer, unauthorized;
 		uint64_t half_open_refused;
 	} stats;
 };
@@ -217,6 +225,8 @@ peer_close(struct engine *e, struct peer *p, const char *reason)
 			e->by_vaddr[p->pool_idx] = NULL;
 		pool_release(&e->pool, &p->vaddr);
 	}
+	if (p->has_iroutes)
+		epnet_client_del(e->ep, p->id);
 	peer_table_del(&e->peers, p);
 	if (p->tcp != NULL) {
 		dp_batch_forget(e->tx, p->tcp);
@@ -639,6 +649,128 @@ apply_ccd(struct engine *e, struct peer *p, char *reason, size_t cap)
 	return 0;
 }
 
+/* ---- groups and addresses ---- */
+
+static void
+add_group(const char *name, void *arg)
+{
+	struct peer *p = arg;
+	size_t n = strlen(p->group_names), k = strlen(name);
+	const char *s = p->group_names;
+
+	/* already listed? */
+	while ((s = strstr(s, name)) != NULL) {
+		if ((s == p->group_names || s[-1] == ',') && (s[k] == ',' || s[k] == '\0'))
+			return;
+		s += k;
+	}
+	if (n + k + 2 > sizeof(p->group_names))
+		return;
+	if (n > 0)
+		p->group_names[n++] = ',';
+	memcpy(p->group_names + n, name, k + 1);
+}
+
+/* Groups from the certificate (client-group-from-cert) and client-config-dir;
+ * a client-connect hook may add more later. */
+static void
+compute_groups(struct engine *e, struct peer *p)
+{
+	const struct server_conf *c = e->conf;
+	char buf[sizeof(p->group_names)], *tok, *save = NULL;
+	unsigned i, skipped = 0;
+	int r;
+
+	p->group_names[0] = '\0';
+	p->groups = 0;
+	if (c->group_from_cert[0] != '\0' && p->ks[0].tls != NULL) {
+		r = tls_sess_peer_field(p->ks[0].tls, c->group_from_cert, add_group, p, &skipped);
+		if (skipped > 0)
+			log_warnx("peer %u (%s): %u certificate %s value(s) are not usable group "
+			    "names; ignored", p->id, p->cn, skipped, c->group_from_cert);
+		if (r < 0 && r != ERR_NOTFOUND)
+			log_warnx("peer %u (%s): cannot read certificate field %s: %s", p->id, p->cn,
+			    c->group_from_cert, err_str(r));
+	}
+	if (p->ccd != NULL)
+		for (i = 0; i < p->ccd->n_groups; i++)
+			add_group(p->ccd->groups[i], p);
+	memcpy(buf, p->group_names, sizeof(buf));
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		const char *one = tok;
+
+		p->groups |= epnet_groups(e->ep, &one, 1);
+	}
+	if (p->group_names[0] != '\0')
+		log_info("peer %u (%s): groups %s", p->id, p->cn, p->group_names);
+}
+
+struct lease_ctx {
+	struct engine *e;
+	const struct peer *p;
+};
+
+static bool
+held_by_other(const struct addr *a, void *arg)
+{
+	struct lease_ctx *x = arg;
+	const char *h = ipp_holder(&x->e->ipp, a);
+
+	return h != NULL && strcmp(h, x->p->cn) != 0;
+}
+
+/* A sticky address when the client has one (ifconfig-pool-persist), else
+ * the lowest free address that no other name holds, else any free one. */
+static int
+assign_address(struct engine *e, struct peer *p)
+{
+	const struct ipp_entry *ent;
+	struct lease_ctx x = { e, p };
+
+	if (e->conf->ipp_path == NULL)
+		return pool_alloc(&e->pool, &p->vaddr, &p->pool_idx);
+	ent = ipp_get(&e->ipp, p->cn);
+	if (ent != NULL && ent->v4.family == AF_INET &&
+	    pool_reserve(&e->pool, &ent->v4, &p->pool_idx) == 0) {
+		p->vaddr = ent->v4;
+		return 0;
+	}
+	if (pool_alloc_avoid(&e->pool, held_by_other, &x, &p->vaddr, &p->pool_idx) == 0)
+		return 0;
+	return pool_alloc(&e->pool, &p->vaddr, &p->pool_idx);
+}
+
+enum { IPP_SAVE_DELAY_MS = 1000 };
+
+static void
+ipp_timer_cb(struct ev_timer *t, uint64_t now)
+{
+	struct engine *e = container_of(t, struct engine, ipp_timer);
+
+	(void)now;
+	e->ipp_timer_armed = false;
+	if (e->ipp.dirty && ipp_save(&e->ipp, e->conf->ipp_path) != 0)
+		log_warn("ifconfig-pool-persist: cannot write %s", e->conf->ipp_path);
+}
+
+static void
+remember_lease(struct engine *e, struct peer *p)
+{
+	const struct server_conf *c = e->conf;
+
+	if (c->ipp_path == NULL || c->ipp_secs == 0)   /* 2.6: seconds 0 = read only */
+		return;
+	if (ipp_set(&e->ipp, p->cn, &p->vaddr, p->has_vaddr6 ? &p->vaddr6 : NULL) != 0)
+		return;
+	/* written within a second, not every `seconds` as 2.6 does: a crash
+	 * must not hand a returning client a different address */
+	if (e->ipp.dirty && !e->ipp_timer_armed) {
+		ev_timer_arm(&e->loop, &e->ipp_timer, evloop_now(&e->loop) +
+		    MTIME_MSEC(IPP_SAVE_DELAY_MS));
+		e->ipp_timer_armed = true;
+	}
+}
+
 static int
 env_authorize(void *owner, struct peer *p, const char *occ_options, const struct peerinfo *pi,
 	      char *reason, size_t cap)
@@ -726,8 +858,9 @@ env_authorize(void *owner, struct peer *p, const char *occ_options, const struct
 		}
 		p->vaddr = p->ccd->ifconfig;
 	}
+	compute_groups(e, p);
 	r = p->has_vaddr || (p->ccd != NULL && p->ccd->has_ifconfig) ? 0 :
-	    pool_alloc(&e->pool, &p->vaddr, &p->pool_idx);
+	    assign_address(e, p);
 	if (r != 0) {
 		log_warnx("peer %u (%s) %s: address pool exhausted (%u of %u in use)", p->id, p->cn,
 		    p->sa_str, e->pool.used, e->pool.size);
@@ -741,6 +874,7 @@ env_authorize(void *owner, struct peer *p, const char *occ_options, const struct
 		pool_addr6(&e->pool, p->pool_idx, &p->vaddr6);
 		p->has_vaddr6 = true;
 	}
+	remember_lease(e, p);
 	if (!p->holds_slot) {
 		p->holds_slot = true;
 		e->n_clients++;
@@ -773,6 +907,11 @@ env_keys_ready(void *owner, struct peer *p, struct keystate *ks, uint64_t now)
 	p->connected_at = mtime_wall_sec();
 	p->last_tx = now;
 	half_open_remove(e, p);
+	if (p->ccd != NULL && p->ccd->n_iroute > 0 && !p->has_iroutes) {
+		epnet_client_add(e->ep, p->id, p->cn, p->ccd->iroute, p->ccd->n_iroute,
+		    p->connected_at);
+		p->has_iroutes = true;
+	}
 	/* A client that restarted from the same address and port: its old
 	 * session goes only now that the new one has authenticated. */
 	peer_for_each_at_addr(&e->peers, p, replace_older, e);
@@ -1197,6 +1336,61 @@ data_rx(struct engine *e, const uint8_t *data, size_t len, const struct sockaddr
 	deliver(e, p, kind, n, now);
 }
 
+static struct peer *peer_by_vaddr(struct engine *e, const struct addr *a);
+
+static bool
+from_own_iroute(struct engine *e, const struct peer *p, size_t n)
+{
+	struct addr src;
+	uint32_t id;
+
+	return dp_ip_src(e->pt, n, &src) == 0 && epnet_client_for(e->ep, &src, &id) &&
+	    id == p->id;
+}
+
+/* The client that owns dst (its address or a network behind it), if any. */
+static struct peer *
+client_for(struct engine *e, const struct addr *dst)
+{
+	struct peer *q = peer_by_vaddr(e, dst);
+	uint32_t id;
+
+	if (q == NULL && epnet_client_for(e->ep, dst, &id))
+		q = peer_by_id(&e->peers, id);
+	return q != NULL && q->state == PEER_ACTIVE ? q : NULL;
+}
+
+/* A packet from a client, after the source check: authorization (every
+ * packet, P8's sibling), then to another client (client-to-client) or TUN. */
+static void
+forward(struct engine *e, struct peer *p, size_t n, uint64_t now)
+{
+	struct addr dst;
+	struct peer *q;
+
+	if (dp_ip_dst(e->pt, n, &dst) != 0) {
+		e->stats.data_drops++;
+		return;
+	}
+	if (!epnet_allow(e->ep, p->groups, &dst)) {
+		e->stats.unauthorized++;
+		if (log_enabled(LL_DEBUG)) {
+			char s[ADDR_STR_MAX];
+
+			addr_format(&dst, s, sizeof(s));
+			log_rl_msg(&p->rl, now, LL_DEBUG, "peer %u (%s): not authorized for %s: "
+			    "dropped", p->id, p->cn, s);
+		}
+		return;
+	}
+	if (e->conf->client_to_client && (q = client_for(e, &dst)) != NULL && q != p) {
+		dp_send(e->tx, q, e->pt, n, now);
+		return;
+	}
+	if (write(e->tun_fd, e->pt, n) < 0)
+		log_rl_msg(&e->rl_data, now, LL_DEBUG, "tun write: %s", strerror(errno));
+}
+
 static void
 deliver(struct engine *e, struct peer *p, enum dp_kind kind, size_t n, uint64_t now)
 {
@@ -1206,8 +1400,7 @@ deliver(struct engine *e, struct peer *p, enum dp_kind kind, size_t n, uint64_t 
 	}
 	switch (kind) {
 	case DP_IP:
-		if (write(e->tun_fd, e->pt, n) < 0)
-			log_rl_msg(&e->rl_data, now, LL_DEBUG, "tun write: %s", strerror(errno));
+		forward(e, p, n, now);
 		break;
 	case DP_PING:
 		break;
@@ -1217,6 +1410,11 @@ deliver(struct engine *e, struct peer *p, enum dp_kind kind, size_t n, uint64_t 
 		peer_settle(e, p, now);
 		break;
 	case DP_SPOOFED:
+		/* a network behind the client (iroute) may be the source */
+		if (p->has_iroutes && from_own_iroute(e, p, n)) {
+			forward(e, p, n, now);
+			break;
+		}
 		e->stats.spoofed++;
 		log_rl_msg(&p->rl, now, LL_INFO, "peer %u (%s): dropping packet with a source address "
 		    "that is not the client's", p->id, p->cn);
@@ -1527,8 +1725,8 @@ tun_cb(struct ev_io *io, uint32_t revents, uint64_t now)
 			break;
 		if (dp_ip_dst(e->pt, (size_t)n, &dst) != 0)
 			continue;
-		p = peer_by_vaddr(e, &dst);
-		if (p == NULL || p->state != PEER_ACTIVE) {
+		p = client_for(e, &dst);
+		if (p == NULL) {
 			e->stats.tun_no_peer++;
 			continue;
 		}
@@ -1691,6 +1889,91 @@ stop_complete(struct engine *e, uint64_t now)
 	return true;
 }
 
+static int
+log_route(const struct rt_entry *r, bool active, void *arg)
+{
+	struct engine *e = arg;
+	char s[PREFIX_STR_MAX], gw[ADDR_STR_MAX] = "", tgt[48];
+
+	prefix_format(&r->dst, s, sizeof(s));
+	if (r->gw.family != 0)
+		addr_format(&r->gw, gw, sizeof(gw));
+	switch (r->target) {
+	case RT_TARGET_NET:
+		snprintf(tgt, sizeof(tgt), "%s", epnet_target_name(e->ep, r->net));
+		break;
+	case RT_TARGET_LOCAL:
+		snprintf(tgt, sizeof(tgt), "local");
+		break;
+	case RT_TARGET_CLIENT:
+		snprintf(tgt, sizeof(tgt), "client %u", r->peer_id);
+		break;
+	case RT_TARGET_BLACKHOLE:
+		snprintf(tgt, sizeof(tgt), "blackhole");
+		break;
+	}
+	log_info("route %s -> %s%s%s origin %s%s%s%s%s%s%s", s, tgt, gw[0] ? " via " : "", gw,
+	    rt_origin_name(r->origin), r->kind != RT_KIND_NONE ? " kind " : "",
+	    rt_kind_name(r->kind), active ? "" : " (shadowed)", r->desc[0] ? " \"" : "", r->desc,
+	    r->desc[0] ? "\"" : "");
+	return 0;
+}
+
+/* SIGUSR2 (as 2.6: statistics to the log): clients, routes, rule hits. */
+static void
+log_state(struct engine *e)
+{
+	const struct authz *az = epnet_authz(e->ep);
+	uint32_t i;
+	size_t k;
+
+	log_info("state: %u client(s), pool %u of %u in use", e->n_clients, e->pool.used,
+	    e->pool.size);
+	for (i = 0; i < e->peers.max; i++) {
+		const struct peer *p = e->peers.by_id[i];
+		char a[ADDR_STR_MAX] = "";
+
+		if (p == NULL || p->state != PEER_ACTIVE)
+			continue;
+		addr_format(&p->vaddr, a, sizeof(a));
+		log_info("client %u %s %s %s groups [%s] in %llu out %llu", p->id, p->cn, p->sa_str, a,
+		    p->group_names, (unsigned long long)p->bytes_in,
+		    (unsigned long long)p->bytes_out);
+	}
+	if (!epnet_on(e->ep))
+		return;
+	rt_walk(epnet_rtable(e->ep), log_route, e);
+	for (k = 0; k < authz_count(az); k++) {
+		const struct authz_rule *z = authz_rule_at(az, k);
+		char s[PREFIX_STR_MAX];
+
+		prefix_format(&z->dst, s, sizeof(s));
+		log_info("authorize rule %u %s %s%s %s hits %llu", z->index + 1, s,
+		    z->group < 0 ? "all" : "group ", z->group < 0 ? "" :
+		    authz_group_name(az, (unsigned)z->group), z->deny ? "deny" : "allow",
+		    (unsigned long long)z->hits);
+	}
+	log_info("authorize default-deny hits %llu", (unsigned long long)authz_default_deny_hits(az));
+}
+
+static void
+ep_cb(struct ev_io *io, uint32_t revents, uint64_t now)
+{
+	struct engine *e = container_of(io, struct engine, ep_io);
+
+	(void)revents;
+	(void)now;
+	epnet_mon_ready(e->ep, mtime_wall_sec());
+}
+
+static void
+env_push_extra(void *owner, const struct peer *p, struct push_input *in)
+{
+	struct engine *e = owner;
+
+	epnet_push(e->ep, p->groups, p->has_vaddr6, in);
+}
+
 static void
 sig_cb(struct ev_io *io, uint32_t revents, uint64_t now)
 {
@@ -1702,6 +1985,8 @@ sig_cb(struct ev_io *io, uint32_t revents, uint64_t now)
 		if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
 			log_info("received %s", si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
 			begin_stop(e, now);
+		} else if (si.ssi_signo == SIGUSR2) {
+			log_state(e);
 		}
 	}
 }
@@ -1971,6 +2256,18 @@ engine_new(struct server_conf *conf, struct engine **out)
 	}
 	if ((r = setup_tun(e)) != 0)
 		return r;
+	{
+		struct epnet_tun tun = { e->tun_name, e->tun_ifindex };
+
+		if ((r = epnet_new(conf, &tun, e->rtnl, mtime_wall_sec(), &e->ep)) != 0)
+			return r;
+	}
+	ipp_init(&e->ipp);
+	ev_timer_init(&e->ipp_timer, ipp_timer_cb);
+	if (conf->ipp_path != NULL && (r = ipp_load(&e->ipp, conf->ipp_path)) != 0) {
+		log_warn("ifconfig-pool-persist: cannot read %s", conf->ipp_path);
+		return r;
+	}
 	if ((r = conf->tcp ? setup_tcp(e, conf->family, conf->port) :
 	    setup_udp(e, conf->family, conf->port)) != 0)
 		return r;
@@ -1998,6 +2295,7 @@ engine_new(struct server_conf *conf, struct engine **out)
 	e->senv.authorize = env_authorize;
 	e->senv.authenticate = env_authenticate;
 	e->senv.keys_ready = env_keys_ready;
+	e->senv.push_extra = env_push_extra;
 
 	r = 0;
 	if (e->listen_fd >= 0)
@@ -2008,6 +2306,11 @@ engine_new(struct server_conf *conf, struct engine **out)
 	    (r = ev_io_add(&e->loop, &e->tun_io, e->tun_fd, EPOLLIN, tun_cb)) != 0 ||
 	    (r = ev_io_add(&e->loop, &e->sig_io, e->sig_fd, EPOLLIN, sig_cb)) != 0)
 		return r;
+	if (epnet_mon_fd(e->ep) >= 0) {
+		if ((r = ev_io_add(&e->loop, &e->ep_io, epnet_mon_fd(e->ep), EPOLLIN, ep_cb)) != 0)
+			return r;
+		e->ep_io_on = true;
+	}
 	evloop_set_before_sleep(&e->loop, before_sleep, e);
 	if (conf->auth_user_pass_verify[0] != '\0' &&
 	    hook_tmpdir_create(conf->tmp_dir, e->tmpdir, sizeof(e->tmpdir)) != 0) {
@@ -2050,13 +2353,13 @@ engine_run(struct engine *e)
 	dp_batch_flush(e->tx);
 	log_info("statistics: %llu stateless replies, %llu refused by source and %llu globally, "
 	    "%llu handshakes refused (half-open limits), %llu data packets dropped, %llu spoofed "
-	    "inner sources, %llu TUN packets with no client",
+	    "inner sources, %llu not authorized, %llu TUN packets with no client",
 	    (unsigned long long)e->stats.stateless_replies,
 	    (unsigned long long)e->stateless_lim.refused_src,
 	    (unsigned long long)e->stateless_lim.refused_global,
 	    (unsigned long long)e->stats.half_open_refused,
 	    (unsigned long long)e->stats.data_drops, (unsigned long long)e->stats.spoofed,
-	    (unsigned long long)e->stats.tun_no_peer);
+	    (unsigned long long)e->stats.unauthorized, (unsigned long long)e->stats.tun_no_peer);
 	return 0;
 }
 
@@ -2080,6 +2383,15 @@ engine_free(struct engine *e)
 		close(e->udp_fd);
 	if (e->listen_fd >= 0)
 		close(e->listen_fd);
+	if (e->ep_io_on)
+		ev_io_del(&e->loop, &e->ep_io);
+	/* routes, policy rules and the NAT table go before the device does */
+	epnet_free(e->ep);
+	if (e->ipp.dirty && e->conf->ipp_path != NULL && ipp_save(&e->ipp, e->conf->ipp_path) != 0)
+		log_warn("ifconfig-pool-persist: cannot write %s", e->conf->ipp_path);
+	if (e->ipp_timer_armed)
+		ev_timer_cancel(&e->loop, &e->ipp_timer);
+	ipp_free(&e->ipp);
 	/* Closing the only fd of a non-persistent TUN removes the device. */
 	if (e->tun_fd >= 0) {
 		close(e->tun_fd);

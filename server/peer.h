@@ -120,6 +120,9 @@ struct peer {
 	struct addr vaddr6;               /* server-ipv6 (not yet) */
 	bool has_vaddr6;
 	uint32_t pool_idx;
+	uint64_t groups;                  /* authorization groups (epnet_groups bits) */
+	char group_names[160];            /* "engineering,ops": for logs, hooks and status */
+	bool has_iroutes;                 /* its iroutes are in the endpoint's route table */
 
 	uint64_t connected_at;            /* wall seconds: status ("Connected Since") */
 	uint64_t push_sent_at;            /* monotonic µs; 0 = never */

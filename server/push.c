@@ -91,6 +91,8 @@ push_build(const struct push_input *in, struct push_out *out)
 	packer_start(&pk);
 	for (i = 0; i < in->n_cfg_push; i++)
 		packer_add(&pk, in->cfg_push[i]);
+	for (i = 0; i < in->n_ep_push; i++)
+		packer_add(&pk, in->ep_push[i]);
 	for (i = 0; i < in->n_ccd_push; i++)
 		packer_add(&pk, in->ccd_push[i]);
 

@@ -209,6 +209,8 @@ send_push_reply(const struct session_env *env, struct peer *p, struct keystate *
 		in.key_derivation_ekm = p->ekm;
 	in.tun_mtu = p->tun_mtu_push;
 	in.auth_token = p->has_token ? p->auth_token : NULL;
+	if (env->push_extra != NULL)
+		env->push_extra(env->owner, p, &in);
 	r = push_build(&in, out);
 	if (r != 0) {
 		log_err("peer %u (%s) %s: cannot build PUSH_REPLY: %s", p->id, p->cn, p->sa_str,

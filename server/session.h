@@ -20,6 +20,7 @@
 #include "conf_server.h"
 #include "kmsg.h"
 #include "peer.h"
+#include "push.h"
 #include "peerinfo.h"
 #include "wire.h"
 
@@ -43,6 +44,9 @@ struct session_env {
 			    char *reason, size_t cap);
 	/* Data keys of `ks` are ready (first time: the client is connected). */
 	void (*keys_ready)(void *owner, struct peer *p, struct keystate *ks, uint64_t now);
+	/* Optional: add the endpoint's per-client options to `in` (ep_push);
+	 * what it points to must stay valid until the next call. */
+	void (*push_extra)(void *owner, const struct peer *p, struct push_input *in);
 };
 
 /* Key state 0 for a peer admitted through the cookie (doc §4.1): our reset
