@@ -85,6 +85,9 @@ set_defaults(struct server_conf *c)
 	c->verify_client_cert = CONF_VERIFY_REQUIRE;
 	c->split_tunnel = -1;
 	c->ep_table = 1194;
+	c->status_version = 1;
+	c->status_secs = 60;
+	c->hook_timeout = 30;
 }
 
 /* ---- key and certificate blobs ---- */
@@ -1365,12 +1368,6 @@ p_push(FILE *f, const struct conf_directive *dir, const void *o)
 
 /* ---- known 2.6 directives we do not implement yet ---- */
 
-static int
-h_unsupported(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
-{
-	(void)ctx;
-	return conf_errf(err, l, "'%s' is not supported yet", l->argv[0]);
-}
 
 enum {
 	S = CONF_SCOPE_SERVER,
@@ -1984,6 +1981,219 @@ p_endpoint_table(FILE *f, const struct conf_directive *dir, const void *o)
 		fprintf(f, "endpoint-table %u\n", c->ep_table);
 }
 
+
+/* ---- operations: status, management, logs, hooks, session policy ---- */
+
+/* A string stored straight into a char array of the config (size in dir->hi). */
+static int
+h_str(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
+{
+	char *dst = (char *)((struct cs_ctx *)ctx)->c + dir->off;
+	size_t n = strlen(l->argv[1]);
+
+	if (n == 0)
+		return conf_errf(err, l, "%s: empty value", dir->name);
+	if (n >= dir->hi)
+		return conf_errf(err, l, "%s: value is longer than %u characters", dir->name,
+		    (unsigned)dir->hi - 1);
+	memcpy(dst, l->argv[1], n + 1);
+	return 0;
+}
+
+static void
+p_str(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const char *s = (const char *)o + dir->off;
+
+	if (s[0] == '\0')
+		return;
+	fprintf(f, "%s ", dir->name);
+	conf_print_token(f, s);
+	fputc('\n', f);
+}
+
+#define STR(field) h_str, p_str, offsetof(struct server_conf, field), 0, \
+	sizeof(((struct server_conf *)0)->field)
+
+static int
+resolve_into(struct cs_ctx *x, const char *rel, char *out, size_t cap)
+{
+	return rel[0] == '\0' || resolve(x, rel, out, cap) != 0 ? ERR_OVERFLOW : 0;
+}
+
+/* status FILE [seconds] */
+static int
+h_status(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
+{
+	struct cs_ctx *x = ctx;
+
+	if (resolve_into(x, l->argv[1], x->c->status_file, sizeof(x->c->status_file)) != 0)
+		return conf_errf(err, l, "status: bad or too long path '%s'", l->argv[1]);
+	x->c->status_secs = 60;
+	if (l->argc == 3 && conf_arg_u32(l, 2, 1, 86400, &x->c->status_secs, err) != 0)
+		return ERR_CONFIG;
+	return 0;
+}
+
+static void
+p_status(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (c->status_file[0] == '\0')
+		return;
+	fprintf(f, "status ");
+	conf_print_token(f, c->status_file);
+	fprintf(f, " %u\n", c->status_secs);
+}
+
+/* management IP PORT [pw-file] | management PATH unix [pw-file] */
+static int
+h_management(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+	     struct conf_err *err)
+{
+	struct cs_ctx *x = ctx;
+	struct server_conf *c = x->c;
+	struct addr a;
+	uint32_t port;
+
+	memset(c->mgmt_where, 0, sizeof(c->mgmt_where));
+	c->mgmt_pwfile[0] = '\0';
+	if (strcmp(l->argv[2], "unix") == 0) {
+		c->mgmt_unix = true;
+		if (resolve_into(x, l->argv[1], c->mgmt_where, sizeof(c->mgmt_where)) != 0)
+			return conf_errf(err, l, "management: socket path '%s' is too long (at most "
+			    "%zu bytes)", l->argv[1], sizeof(c->mgmt_where) - 1);
+	} else {
+		c->mgmt_unix = false;
+		if (addr_parse(l->argv[1], &a) != 0)
+			return conf_errf(err, l, "management: '%s' is not an IP address (or use "
+			    "'management PATH unix')", l->argv[1]);
+		if (conf_arg_u32(l, 2, 1, 65535, &port, err) != 0)
+			return ERR_CONFIG;
+		snprintf(c->mgmt_where, sizeof(c->mgmt_where), "%s", l->argv[1]);
+		c->mgmt_port = (uint16_t)port;
+	}
+	if (l->argc == 4) {
+		if (strcmp(l->argv[3], "stdin") == 0)
+			return conf_errf(err, l, "management: a password from stdin is not supported "
+			    "(a daemon has no terminal); give a password file");
+		if (resolve_into(x, l->argv[3], c->mgmt_pwfile, sizeof(c->mgmt_pwfile)) != 0)
+			return conf_errf(err, l, "management: bad password file path '%s'", l->argv[3]);
+	}
+	c->has_mgmt = true;
+	return 0;
+}
+
+static void
+p_management(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (!c->has_mgmt)
+		return;
+	fprintf(f, "management ");
+	conf_print_token(f, c->mgmt_where);
+	if (c->mgmt_unix)
+		fprintf(f, " unix");
+	else
+		fprintf(f, " %u", c->mgmt_port);
+	if (c->mgmt_pwfile[0] != '\0') {
+		fputc(' ', f);
+		conf_print_token(f, c->mgmt_pwfile);
+	}
+	fputc('\n', f);
+}
+
+/* connection-log FILE|syslog */
+static int
+h_connection_log(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+		 struct conf_err *err)
+{
+	struct cs_ctx *x = ctx;
+
+	if (strcmp(l->argv[1], "syslog") == 0) {
+		snprintf(x->c->connlog, sizeof(x->c->connlog), "syslog");
+		return 0;
+	}
+	if (resolve_into(x, l->argv[1], x->c->connlog, sizeof(x->c->connlog)) != 0)
+		return conf_errf(err, l, "connection-log: bad or too long path '%s'", l->argv[1]);
+	return 0;
+}
+
+/* log FILE / log-append FILE: the daemon's log goes to FILE instead of stderr */
+static int
+h_log(void *ctx, const struct conf_directive *dir, const struct conf_line *l, struct conf_err *err)
+{
+	struct cs_ctx *x = ctx;
+
+	if (resolve_into(x, l->argv[1], x->c->log_file, sizeof(x->c->log_file)) != 0)
+		return conf_errf(err, l, "%s: bad or too long path '%s'", dir->name, l->argv[1]);
+	x->c->log_append = strcmp(dir->name, "log-append") == 0;
+	return 0;
+}
+
+static void
+p_log(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+
+	/* both rows share one setting: print it once, from the row it came from */
+	if (c->log_file[0] == '\0' || c->log_append != (strcmp(dir->name, "log-append") == 0))
+		return;
+	fprintf(f, "%s ", dir->name);
+	conf_print_token(f, c->log_file);
+	fputc('\n', f);
+}
+
+/* metrics IP PORT */
+static int
+h_metrics(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+	  struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	struct addr a;
+	uint32_t port;
+
+	if (addr_parse(l->argv[1], &a) != 0)
+		return conf_errf(err, l, "metrics: '%s' is not an IP address", l->argv[1]);
+	if (conf_arg_u32(l, 2, 1, 65535, &port, err) != 0)
+		return ERR_CONFIG;
+	snprintf(c->metrics_addr, sizeof(c->metrics_addr), "%s", l->argv[1]);
+	c->metrics_port = (uint16_t)port;
+	c->has_metrics = true;
+	return 0;
+}
+
+static void
+p_metrics(FILE *f, const struct conf_directive *dir, const void *o)
+{
+	const struct server_conf *c = o;
+
+	if (c->has_metrics)
+		fprintf(f, "metrics %s %u\n", c->metrics_addr, c->metrics_port);
+}
+
+static int
+check_operations(struct cs_ctx *x, struct conf_err *err)
+{
+	struct server_conf *c = x->c;
+	const char *hooks[] = { c->client_connect, c->client_disconnect, c->learn_address,
+		c->connect_handler };
+	const char *names[] = { "client-connect", "client-disconnect", "learn-address",
+		"client-connect-handler" };
+	size_t i;
+
+	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		if (hooks[i][0] != '\0' && c->script_security < 2)
+			return conf_errf_file(err, c->file, "%s needs 'script-security 2' (2.6 "
+			    "refuses it too: it runs a script)", names[i]);
+	if (c->client_connect[0] != '\0' && c->connect_handler[0] != '\0')
+		return conf_errf_file(err, c->file, "client-connect and client-connect-handler "
+		    "cannot both be set: keep one");
+	return 0;
+}
+
 #define BLOB(field) h_blob, p_blob, offsetof(struct server_conf, field), 0, 0
 #define FLAG(field) h_flag, p_flag, offsetof(struct server_conf, field), 0, 0
 /* 2.6's ranges where it has one; tun-mtu's ceiling keeps packet buffers fixed;
@@ -2006,10 +2216,15 @@ static const struct conf_directive table[] = {
 	{ "client-cidr",           1, 1,   S,         false, h_client_cidr, p_client_cidr },
 	{ "client-cidr-ipv6",      1, 1,   S,         false, h_server_ipv6, NULL },
 	{ "client-config-dir",     1, 1,   S,         false, h_client_config_dir, p_client_config_dir },
+	{ "client-connect",        1, 1,   S,         false, STR(client_connect) },
+	{ "client-connect-handler", 1, 1,  S,         false, STR(connect_handler) },
+	{ "client-disconnect",     1, 1,   S,         false, STR(client_disconnect) },
 	{ "client-group-from-cert", 1, 1,  S,         false, h_group_from_cert, p_group_from_cert },
 	{ "client-to-client",      0, 0,   S,         false, FLAG(client_to_client) },
 	{ "comp-lzo",              0, 1,   S | C | P | D, false, h_compress, p_compress },
 	{ "compress",              0, 1,   S | C | P | D, false, h_compress, p_compress },
+	{ "connection-log",        1, 1,   S,         false, h_connection_log, p_str,
+	                                   offsetof(struct server_conf, connlog), 0, 512 },
 	{ "crl-verify",            1, 2,   S | C,     true,  h_crl_verify, p_blob,
 	                                                      offsetof(struct server_conf, crl) },
 	{ "data-ciphers",          1, 1,   S | C,     false, h_data_ciphers, p_data_ciphers },
@@ -2026,21 +2241,28 @@ static const struct conf_directive table[] = {
 	{ "endpoint-table",        1, 1,   S,         false, h_endpoint_table, p_endpoint_table },
 	{ "explicit-exit-notify",  0, 1,   S | C,     false, h_explicit_exit_notify,
 	                                                      p_explicit_exit_notify },
-	{ "group",                 0, ANY, S | C,     false, h_unsupported, NULL },
+	{ "group",                 1, 1,   S | C,     false, STR(group_name) },
 	{ "hand-window",           1, 1,   S | C,     false, U32(hand_window, 1, 86400) },
+	{ "hook-timeout",          1, 1,   S,         false, U32(hook_timeout, 1, 3600) },
+	{ "idle-timeout",          1, 1,   S,         false, U32(idle_timeout, 0, 31536000) },
 	{ "ifconfig-pool-persist", 1, 2,   S,         false, h_ifconfig_pool_persist,
 	                                                      p_ifconfig_pool_persist },
 	{ "keepalive",             2, 2,   S | C,     false, h_keepalive, p_keepalive },
 	{ "key",                   1, 1,   S | C,     true,  BLOB(key) },
 	{ "key-direction",         1, 1,   S | C,     false, h_key_direction, p_key_direction },
+	{ "learn-address",         1, 1,   S,         false, STR(learn_address) },
 	{ "learn-routes",          1, 1,   S,         false, h_learn_routes, NULL },
 	{ "listen-also",           1, 2,   S,         false, h_listen_also, p_listen_also },
 	{ "local",                 1, 1,   S | C,     false, h_local, p_local },
-	{ "log",                   0, ANY, S | C,     false, h_unsupported, NULL },
-	{ "log-append",            0, ANY, S | C,     false, h_unsupported, NULL },
+	{ "log",                   1, 1,   S | C,     false, h_log, p_log },
+	{ "log-append",            1, 1,   S | C,     false, h_log, p_log },
+	{ "management",            2, 3,   S | C,     false, h_management, p_management },
+	{ "management-client-auth", 0, 0,  S,         false, FLAG(mgmt_client_auth) },
 	{ "max-clients",           1, 1,   S,         false, U32(max_clients, 1, 0xfffffe) },
+	{ "max-devices-per-user",  1, 1,   S,         false, U32(max_user_devices, 0, 65536) },
 	{ "max-half-open",         1, 1,   S,         false, U32(max_half_open, 1, 65536) },
 	{ "max-half-open-per-source", 1, 1, S,        false, U32(max_half_open_src, 1, 65536) },
+	{ "metrics",               2, 2,   S,         false, h_metrics, p_metrics },
 	{ "mode",                  1, 1,   S,         false, h_mode, p_mode },
 	{ "mute",                  1, 1,   S | C,     false, U32(mute, 0, 1000000) },
 	{ "ncp-ciphers",           1, 1,   S | C,     false, h_data_ciphers, NULL },
@@ -2057,8 +2279,10 @@ static const struct conf_directive table[] = {
 	{ "script-security",       1, 1,   S | C,     false, U32(script_security, 0, 3) },
 	{ "server",                2, 3,   S,         false, h_server, p_server },
 	{ "server-ipv6",           1, 1,   S,         false, h_server_ipv6, p_server_ipv6 },
+	{ "session-timeout",       1, 1,   S,         false, U32(session_timeout, 0, 31536000) },
 	{ "split-tunnel",          1, 3,   S,         false, h_split_tunnel, p_split_tunnel },
-	{ "status",                0, ANY, S | C,     false, h_unsupported, NULL },
+	{ "status",                1, 2,   S | C,     false, h_status, p_status },
+	{ "status-version",        1, 1,   S,         false, U32(status_version, 1, 3) },
 	{ "target-network",        4, 6,   S,         false, h_target_network, p_target_network },
 	{ "tls-auth",              1, 2,   S | C,     true,  h_tls_auth, p_tls_auth },
 	{ "tls-cert-profile",      1, 1,   S | C,     false, h_tls_cert_profile, p_tls_cert_profile },
@@ -2077,7 +2301,7 @@ static const struct conf_directive table[] = {
 	{ "tmp-dir",               1, 1,   S | C,     false, h_tmp_dir, p_tmp_dir },
 	{ "topology",              1, 1,   S | C | P, false, h_topology, p_topology },
 	{ "tun-mtu",               1, 1,   S | C | P, false, U32(tun_mtu, 100, 9000) },
-	{ "user",                  0, ANY, S | C,     false, h_unsupported, NULL },
+	{ "user",                  1, 1,   S | C,     false, STR(user) },
 	{ "verb",                  1, 1,   S | C,     false, U32(verb, 0, 11) },
 	{ "verify-client-cert",    0, 1,   S,         false, h_verify_client_cert, p_verify_client_cert },
 	{ "verify-x509-name",      1, 2,   S | C,     false, h_verify_x509_name, p_verify_x509_name },
@@ -2096,6 +2320,7 @@ check_whole(struct cs_ctx *x, struct conf_err *err)
 {
 	struct server_conf *c = x->c;
 	const char *f = c->file;
+	int r;
 
 	if (c->server_net.a.family == 0)
 		return conf_errf_file(err, f, "no 'server' or 'client-cidr' directive: ovpn-endpoint runs only as a "
@@ -2162,7 +2387,9 @@ check_whole(struct cs_ctx *x, struct conf_err *err)
 	if (c->tls_timeout >= c->hand_window)
 		return conf_errf_file(err, f, "'tls-timeout %u' must be shorter than 'hand-window %u'",
 		    c->tls_timeout, c->hand_window);
-	return check_endpoint(x, err);
+	if ((r = check_endpoint(x, err)) != 0)
+		return r;
+	return check_operations(x, err);
 }
 
 static int

@@ -191,6 +191,30 @@ struct server_conf {
 	uint32_t ipp_secs;               /* its second argument: 0 = read only (2.6: 600) */
 	bool client_to_client;
 	uint32_t ep_table;               /* kernel routing table and rule priority (1194) */
+
+	/* ---- operations ---- */
+	char status_file[512];           /* status FILE [seconds]; "" = none */
+	uint32_t status_secs;            /* 60 */
+	uint32_t status_version;         /* 1 */
+	bool has_mgmt;                   /* management IP PORT | PATH unix [pw-file] */
+	bool mgmt_unix;
+	char mgmt_where[108];            /* the IP or the socket path */
+	uint16_t mgmt_port;
+	char mgmt_pwfile[512];           /* "" = no password */
+	bool mgmt_client_auth;           /* management-client-auth */
+	char connlog[512];               /* connection-log FILE|syslog; "" = none */
+	char client_connect[512], client_disconnect[512], learn_address[512];
+	char connect_handler[512];       /* client-connect-handler: AWS's JSON protocol */
+	uint32_t hook_timeout;           /* seconds (30) for every hook */
+	uint32_t session_timeout;        /* seconds; 0 = none */
+	uint32_t idle_timeout;           /* seconds without tunnel traffic; 0 = none */
+	uint32_t max_user_devices;       /* sessions per username (or CN); 0 = no cap */
+	char user[64], group_name[64];   /* user/group to run as after setup; "" = stay */
+	char log_file[512];              /* log / log-append FILE; "" = stderr */
+	bool log_append;
+	bool has_metrics;                /* metrics IP PORT: Prometheus text */
+	char metrics_addr[64];
+	uint16_t metrics_port;
 };
 
 /*

@@ -412,7 +412,10 @@ test_errors(void **state)
 	expect_err("max-clients 0\n", "x.conf:14: max-clients: '0' is not a number (1-16777214)");
 	expect_err("tun-mtu 50\n", "x.conf:14: tun-mtu: '50' is not a number (100-9000)");
 	expect_err("verb 12\n", "x.conf:14: verb: '12' is not a number (0-11)");
-	expect_err("user nobody\n", "x.conf:14: 'user' is not supported yet");
+	expect_err("status-version 4\n", "x.conf:14: status-version: '4' is not a number (1-3)");
+	expect_err("management 127.0.0.1 0\n", "x.conf:14: management: '0' is not a number (1-65535)");
+	expect_err("management /x stdin\n", "x.conf:14: management: '/x' is not an IP address (or use 'management PATH unix')");
+	expect_err("client-connect /bin/true\n", "x.conf: client-connect needs 'script-security 2' (2.6 refuses it too: it runs a script)");
 	expect_err("<dh>\nA\n", "x.conf:14: inline <dh> block has no closing </dh>");
 	expect_err("cert /nonexistent/dir/x.crt\n",
 	    "x.conf:14: cert: cannot read '/nonexistent/dir/x.crt': No such file or directory");
