@@ -47,6 +47,7 @@
 #include "datapath.h"
 #include "epnet.h"
 #include "engine.h"
+#include "engine_int.h"
 #include "err.h"
 #include "evloop.h"
 #include "log.h"
@@ -63,7 +64,6 @@
 #include "tun.h"
 #include "wire.h"
 
-#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 enum {
 	RX_BATCHES_PER_WAKEUP = 8,     /* fairness between UDP and TUN */
@@ -81,68 +81,6 @@ enum {
 	GLOBAL_PER_SEC = 50000,
 };
 
-struct engine {
-	struct server_conf *conf;
-	struct evloop loop;
-	struct session_env senv;
-	struct tls_ctx *tls;
-	struct cookie_key cookie;
-	bool cookie_ready;
-	struct tlswrap srv_wrap;         /* tls-auth / tls-crypt key for the stateless path */
-	bool has_srv_wrap;
-	struct pool pool;
-	struct peer_table peers;
-	struct peer **by_vaddr;          /* pool index -> peer */
-	struct rtnl *rtnl;
-	struct epnet *ep;                /* route table, authorization rules, kernel routes, NAT */
-	struct ev_io ep_io;              /* its route/link notifications */
-	bool ep_io_on;
-	struct ippersist ipp;            /* ifconfig-pool-persist */
-	struct ev_timer ipp_timer;       /* writes the file soon after a change */
-	bool ipp_timer_armed;
-
-	int udp_fd;
-	struct ev_io udp_io;
-	int listen_fd;                   /* proto tcp-server */
-	struct ev_io listen_io;
-	int tun_fd;
-	struct ev_io tun_io;
-	char tun_name[16];
-	unsigned tun_ifindex;
-	int sig_fd;
-	struct ev_io sig_io;
-	/* crl-verify: the file is watched and re-read when it changes (P12) */
-	struct ev_timer crl_timer;
-	struct stat crl_st;
-	bool crl_broken;                 /* unreadable or invalid: new clients refused */
-	char tmpdir[HOOK_PATH_MAX];      /* private dir for via-file and control files */
-	struct authtoken_key token_key;  /* auth-gen-token */
-
-	struct dp_batch *tx;
-	/* receive side, allocated once */
-	struct mmsghdr rx_msg[DP_BATCH];
-	struct iovec rx_iov[DP_BATCH];
-	struct sockaddr_storage rx_sa[DP_BATCH];
-	uint8_t rx_ctl[DP_BATCH][DP_CMSG_SPACE];
-	uint8_t (*rx_buf)[DP_BUF];
-	uint8_t pt[DP_BUF];
-
-	uint64_t next_cid;
-	bool stopping;
-	uint64_t stop_deadline;
-	struct log_rl rl_stranger;       /* lines triggered by unauthenticated packets */
-	struct srclimit stateless_lim;   /* budget of stateless replies (P3) */
-	bool stateless_lim_ready;
-	struct peer **half_open;         /* cookie echoed, not yet authenticated (P4) */
-	uint32_t n_half_open;
-	uint32_t n_clients;              /* authenticated, counted against max-clients */
-	struct log_rl rl_data;
-
-	struct {
-		uint64_t stateless_replies, data_drops, spoofed, tun_no_peer, unauthorized;
-		uint64_t half_open_refused;
-	} stats;
-};
 
 /* ---- peers ---- */
 
@@ -215,6 +153,7 @@ peer_close(struct engine *e, struct peer *p, const char *reason)
 	else
 		log_rl_msg(&e->rl_stranger, now, LL_INFO, "peer %u %s: dropped before authentication: %s",
 		    p->id, p->sa_str, reason);
+	eops_closed(e, p, reason);
 	ev_timer_cancel(&e->loop, &p->timer);
 	auth_free(e, p);
 	half_open_remove(e, p);
@@ -813,6 +752,7 @@ env_authorize(void *owner, struct peer *p, const char *occ_options, const struct
 	if (!p->holds_slot && e->n_clients >= c->max_clients) {
 		log_warnx("peer %u (%s) %s: refused: max-clients (%u) reached", p->id, p->cn,
 		    p->sa_str, c->max_clients);
+		p->fail_code = CONNLOG_REASON_LIMIT;
 		snprintf(reason, cap, "%sserver has reached its maximum number of clients",
 		    (p->iv_proto & IV_PROTO_AUTH_FAIL_TEMP) ? "TEMP: " : "");
 		return ERR_FULL;
@@ -864,6 +804,7 @@ env_authorize(void *owner, struct peer *p, const char *occ_options, const struct
 	if (r != 0) {
 		log_warnx("peer %u (%s) %s: address pool exhausted (%u of %u in use)", p->id, p->cn,
 		    p->sa_str, e->pool.used, e->pool.size);
+		p->fail_code = CONNLOG_REASON_POOL;
 		snprintf(reason, cap, "%sno free address in the client address pool",
 		    (p->iv_proto & IV_PROTO_AUTH_FAIL_TEMP) ? "TEMP: " : "");
 		return ERR_FULL;
@@ -915,6 +856,7 @@ env_keys_ready(void *owner, struct peer *p, struct keystate *ks, uint64_t now)
 	/* A client that restarted from the same address and port: its old
 	 * session goes only now that the new one has authenticated. */
 	peer_for_each_at_addr(&e->peers, p, replace_older, e);
+	eops_connected(e, p);
 	addr_format(&p->vaddr, addr, sizeof(addr));
 	if (p->has_vaddr6) {
 		size_t n = strlen(addr);
@@ -2326,6 +2268,8 @@ engine_new(struct server_conf *conf, struct engine **out)
 			return r;
 		}
 	}
+	if ((r = eops_init(e)) != 0)
+		return r;
 	if (conf->crl_path != NULL) {
 		stat(conf->crl_path, &e->crl_st);
 		crl_report_expiry(e);
@@ -2379,6 +2323,7 @@ engine_free(struct engine *e)
 		}
 	}
 	peer_table_free(&e->peers);
+	eops_free(e);
 	if (e->udp_fd >= 0)
 		close(e->udp_fd);
 	if (e->listen_fd >= 0)

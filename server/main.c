@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,6 +320,19 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_setup("ovpn-endpoint", log_level_from_verb((int)conf.verb));
+	if (conf.log_file[0] != '\0') {
+		/* log / log-append: stderr becomes the file, as 2.6 does */
+		int fd = open(conf.log_file, O_WRONLY | O_CREAT | O_CLOEXEC |
+		    (conf.log_append ? O_APPEND : O_TRUNC), 0640);
+
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0) {
+			fprintf(stderr, "%s: cannot open log file %s: %s\n", conf.file, conf.log_file,
+			    strerror(errno));
+			conf_server_free(&conf);
+			return 1;
+		}
+		close(fd);
+	}
 	log_info("%s %s starting (%s)", PACKAGE_NAME, PACKAGE_VERSION, OPENSSL_VERSION_TEXT);
 	r = engine_new(&conf, &e);
 	if (r == 0 && engine_run(e) == 0)

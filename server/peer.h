@@ -123,6 +123,7 @@ struct peer {
 	uint64_t groups;                  /* authorization groups (epnet_groups bits) */
 	char group_names[160];            /* "engineering,ops": for logs, hooks and status */
 	bool has_iroutes;                 /* its iroutes are in the endpoint's route table */
+	const char *fail_code;            /* connection-log failure reason (CONNLOG_REASON_*), or NULL */
 
 	uint64_t connected_at;            /* wall seconds: status ("Connected Since") */
 	uint64_t push_sent_at;            /* monotonic µs; 0 = never */
