@@ -188,6 +188,10 @@ peer_schedule(struct engine *e, struct peer *p)
 			d = min_u64(d, p->last_tx + MTIME_SEC(c->keepalive_ping));
 		if (c->keepalive_restart > 0)
 			d = min_u64(d, p->last_rx + 2 * MTIME_SEC(c->keepalive_restart));
+		if (c->session_timeout > 0 && !p->closing)
+			d = min_u64(d, p->active_since + MTIME_SEC(c->session_timeout));
+		if (c->idle_timeout > 0 && !p->closing)
+			d = min_u64(d, p->last_data + MTIME_SEC(c->idle_timeout));
 	}
 	if (p->auth != NULL)
 		d = min_u64(d, p->auth->h != NULL ? hook_deadline(p->auth->h) : p->auth->next_poll);
@@ -208,6 +212,27 @@ peer_settle(struct engine *e, struct peer *p, uint64_t now)
 	peer_schedule(e, p);
 }
 
+/* session-timeout and idle-timeout: the client is told to reconnect
+ * (RESTART), which a 2.6 client does with a fresh session and a full
+ * authentication; keepalives do not count as traffic. */
+static bool
+policy_expired(struct engine *e, struct peer *p, uint64_t now)
+{
+	const struct server_conf *c = e->conf;
+	char why[64];
+
+	if (c->session_timeout > 0 && now - p->active_since >= MTIME_SEC(c->session_timeout))
+		snprintf(why, sizeof(why), "session-timeout (%u s) reached", c->session_timeout);
+	else if (c->idle_timeout > 0 && now - p->last_data >= MTIME_SEC(c->idle_timeout))
+		snprintf(why, sizeof(why), "idle for %u s (idle-timeout)", c->idle_timeout);
+	else
+		return false;
+	log_info("peer %u (%s) %s: %s: disconnecting", p->id, p->cn, p->sa_str, why);
+	session_send_text(&e->senv, p, "RESTART", now);
+	session_close(p, now + MTIME_SEC(1), why);
+	return true;
+}
+
 static void
 peer_timer_cb(struct ev_timer *t, uint64_t now)
 {
@@ -221,7 +246,9 @@ peer_timer_cb(struct ev_timer *t, uint64_t now)
 			return;   /* closed by the decision */
 	}
 	session_tick(&e->senv, p, now);
-	if (p->state == PEER_ACTIVE && !p->closing) {
+	if (p->state == PEER_ACTIVE && !p->closing && policy_expired(e, p, now))
+		;   /* closing: session-timeout or idle-timeout */
+	else if (p->state == PEER_ACTIVE && !p->closing) {
 		if (c->keepalive_restart > 0 &&
 		    now - p->last_rx >= 2 * MTIME_SEC(c->keepalive_restart)) {
 			char why[64];
@@ -590,6 +617,25 @@ apply_ccd(struct engine *e, struct peer *p, char *reason, size_t cap)
 
 /* ---- groups and addresses ---- */
 
+/* Live sessions of the same user (username, or the CN without one). */
+static unsigned
+user_devices(struct engine *e, const struct peer *p)
+{
+	const char *who = p->username[0] ? p->username : p->cn;
+	unsigned n = 0;
+	uint32_t i;
+
+	for (i = 0; i < e->peers.max; i++) {
+		const struct peer *q = e->peers.by_id[i];
+
+		if (q == NULL || q == p || q->state != PEER_ACTIVE || q->closing)
+			continue;
+		if (strcmp(q->username[0] ? q->username : q->cn, who) == 0)
+			n++;
+	}
+	return n;
+}
+
 static void
 add_group(const char *name, void *arg)
 {
@@ -757,6 +803,15 @@ env_authorize(void *owner, struct peer *p, const char *occ_options, const struct
 		    (p->iv_proto & IV_PROTO_AUTH_FAIL_TEMP) ? "TEMP: " : "");
 		return ERR_FULL;
 	}
+	if (c->max_user_devices > 0 && user_devices(e, p) >= c->max_user_devices) {
+		log_warnx("peer %u (%s) %s: refused: %s already has %u session(s) "
+		    "(max-devices-per-user)", p->id, p->cn, p->sa_str,
+		    p->username[0] ? p->username : p->cn, c->max_user_devices);
+		p->fail_code = CONNLOG_REASON_LIMIT;
+		snprintf(reason, cap, "%stoo many devices connected for this user",
+		    (p->iv_proto & IV_PROTO_AUTH_FAIL_TEMP) ? "TEMP: " : "");
+		return ERR_FULL;
+	}
 	if (p->ccd != NULL && p->ccd->has_ifconfig && !(p->has_vaddr &&
 	    addr_eq(&p->vaddr, &p->ccd->ifconfig))) {
 		/* a static address from client-config-dir replaces any other */
@@ -847,6 +902,8 @@ env_keys_ready(void *owner, struct peer *p, struct keystate *ks, uint64_t now)
 	}
 	p->connected_at = mtime_wall_sec();
 	p->last_tx = now;
+	p->active_since = now;
+	p->last_data = now;
 	half_open_remove(e, p);
 	if (p->ccd != NULL && p->ccd->n_iroute > 0 && !p->has_iroutes) {
 		epnet_client_add(e->ep, p->id, p->cn, p->ccd->iroute, p->ccd->n_iroute,
@@ -1325,6 +1382,7 @@ forward(struct engine *e, struct peer *p, size_t n, uint64_t now)
 		}
 		return;
 	}
+	p->last_data = now;
 	if (e->conf->client_to_client && (q = client_for(e, &dst)) != NULL && q != p) {
 		dp_send(e->tx, q, e->pt, n, now);
 		return;
@@ -1673,6 +1731,7 @@ tun_cb(struct ev_io *io, uint32_t revents, uint64_t now)
 			continue;
 		}
 		dp_send(e->tx, p, e->pt, (size_t)n, now);
+		p->last_data = now;
 		if (session_rekey_due(&e->senv, p)) {
 			/* the key has worn out (reneg-bytes/pkts, AEAD limits) */
 			session_tick(&e->senv, p, now);

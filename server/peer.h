@@ -128,6 +128,8 @@ struct peer {
 	uint64_t connected_at;            /* wall seconds: status ("Connected Since") */
 	uint64_t push_sent_at;            /* monotonic µs; 0 = never */
 	uint64_t last_rx, last_tx;        /* any authenticated packet in / out */
+	uint64_t active_since;            /* monotonic µs: connected (session-timeout) */
+	uint64_t last_data;               /* monotonic µs: last tunnel packet, keepalives excluded */
 	uint64_t close_at;                /* deadline: the peer is closed then */
 	bool closing;                     /* closed on purpose: may go as soon as all is acked */
 	char close_reason[96];

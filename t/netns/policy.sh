@@ -1,0 +1,74 @@
+#!/bin/sh
+# policy.sh - session policy with the stock 2.6 client: session-timeout
+# ends a session at its age limit even under traffic, idle-timeout ends one
+# that only exchanges keepalives (and spares one with tunnel traffic), and
+# max-devices-per-user refuses one session too many, with the reason.
+. "$(dirname "$0")/lib.sh"
+
+t_setup
+t_ns srv; SRV=$T_LAST_NS
+t_ns cli; CLI=$T_LAST_NS
+t_link "$SRV" 192.0.2.1/24 "$CLI" 192.0.2.2/24
+t_pki "$T_DIR/pki"
+P="$T_DIR/pki"
+
+start() { # NAME EXTRA-SERVER-LINES
+	{ t_server_conf "$P"; echo "$2"; } >"$T_DIR/$1.conf"
+	t_bg "$SRV" "$T_DIR/$1.log" "$ENDPOINT" --config "$T_DIR/$1.conf"
+	SPID=$T_LAST_PID
+	t_wait_log "$T_DIR/$1.log" "Initialization Sequence Completed" 10 "$SPID" || t_fail "$1: no start"
+	t_client_conf "$P" client1 192.0.2.1 >"$T_DIR/$1-client.conf"
+}
+client() { # NAME LOG
+	t_bg "$CLI" "$T_DIR/$2" openvpn --config "$T_DIR/$1-client.conf"
+	CPID=$T_LAST_PID
+}
+
+# session-timeout: 3 s, while pings flow; the client is told to restart
+start session "keepalive 1 10
+session-timeout 3"
+client session session-c.log
+t_wait_log "$T_DIR/session-c.log" "Initialization Sequence Completed" 20 "$CPID" || t_fail "no connect"
+t0=$(t_ms)
+t_ping_bg "$CLI" "$T_DIR/session-ping" 10.8.0.1 40 0.2
+PING1=$T_LAST_PID
+t_wait_log "$T_DIR/session.log" "session-timeout \\(3 s\\) reached" 6 || t_fail "session-timeout not applied"
+dt=$(( $(t_ms) - t0 ))
+[ "$dt" -ge 2000 ] || t_fail "session ended after $dt ms, before its 3 s"
+t_wait_log "$T_DIR/session-c.log" "SIGUSR1\\[soft,server-pushed-connection-reset\\]|RESTART" 5 ||
+	t_fail "the client was not told to reconnect"
+t_stop "$PING1"; t_stop "$CPID"; t_stop "$SPID"
+t_pass "session-timeout: ended at its age limit under traffic, client told to reconnect"
+
+# idle-timeout: keepalives every second do not keep a session alive
+start idle "keepalive 1 10
+idle-timeout 3"
+client idle idle-c.log
+t_wait_log "$T_DIR/idle-c.log" "Initialization Sequence Completed" 20 "$CPID" || t_fail "no connect"
+t_wait_log "$T_DIR/idle.log" "idle for 3 s \\(idle-timeout\\)" 8 || t_fail "idle session not ended"
+t_stop "$CPID"
+# ...while tunnel traffic does
+client idle idle-c2.log
+t_wait_log "$T_DIR/idle-c2.log" "Initialization Sequence Completed" 20 "$CPID" || t_fail "no reconnect"
+n=$(t_count "$T_DIR/idle.log" "idle-timeout")
+t_ping_bg "$CLI" "$T_DIR/idle-ping" 10.8.0.1 25 0.2
+PPID2=$T_LAST_PID
+t_wait_exit "$PPID2" 15
+t_ping_result "$T_DIR/idle-ping"
+[ "$T_RECV" -ge 24 ] || t_fail "only $T_RECV of $T_SENT pings answered in an active session"
+[ "$(t_count "$T_DIR/idle.log" "idle-timeout")" = "$n" ] || t_fail "an active session was ended as idle"
+t_stop "$CPID"; t_stop "$SPID"
+t_pass "idle-timeout: keepalives alone end the session after 3 s; tunnel traffic keeps it"
+
+# max-devices-per-user 1 (duplicate-cn, so the certificate may be shared)
+start devices "duplicate-cn
+max-devices-per-user 1"
+client devices dev1.log
+t_wait_log "$T_DIR/dev1.log" "Initialization Sequence Completed" 20 "$CPID" || t_fail "first device"
+C1=$CPID
+client devices dev2.log
+t_wait_log "$T_DIR/dev2.log" "AUTH_FAILED" 20 "$CPID" || t_fail "the second device was not refused"
+grep -q "too many devices connected for this user" "$T_DIR/dev2.log" || t_fail "no reason given"
+t_wait_log "$T_DIR/devices.log" "max-devices-per-user" 2 || t_fail "no log line"
+t_stop "$CPID"; t_stop "$C1"; t_stop "$SPID"
+t_pass "max-devices-per-user: one session too many is refused with the reason"
