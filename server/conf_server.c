@@ -44,6 +44,7 @@ struct cs_ctx {
 	bool has_dev;
 	enum dev_type dev_type;
 	bool has_server;         /* a `server` line (client-cidr is the alternative) */
+	bool no_blobs;           /* reload: key and certificate files are not read again */
 };
 
 /* The data-channel ciphers we implement, in canonical spelling. */
@@ -197,6 +198,15 @@ load_blob(struct cs_ctx *x, const struct conf_line *l, struct conf_blob *b, stru
 		nb.data[l->len] = '\0';
 		nb.len = l->len;
 		nb.is_inline = true;
+	} else if (x->no_blobs) {
+		/* a reload runs without the privilege to read keys, and the TLS
+		 * identity changes only with a restart: keep the path, not the data */
+		nb.data = strdup("");
+		nb.path = strdup(l->argv[1]);
+		if (nb.data == NULL || nb.path == NULL) {
+			blob_free(&nb);
+			return conf_errf(err, l, "%s: out of memory", l->argv[0]);
+		}
 	} else {
 		if (resolve(x, l->argv[1], full, sizeof(full)) != 0)
 			return conf_errf(err, l, "%s: path '%s' is too long", l->argv[0], l->argv[1]);
@@ -283,6 +293,8 @@ load_static_key(struct cs_ctx *x, const struct conf_line *l, struct conf_blob *b
 
 	if ((r = load_blob(x, l, b, err)) != 0)
 		return r;
+	if (x->no_blobs && !l->is_inline)
+		return 0;
 	if (keyfile_parse_static(b->data, b->len, k) != 0) {
 		blob_free(b);
 		return conf_errf(err, l, "%s: not an OpenVPN static key (256 bytes of hex between "
@@ -346,6 +358,10 @@ h_tls_crypt_v2(void *ctx, const struct conf_directive *dir, const struct conf_li
 	}
 	if ((r = load_blob(x, l, &c->tls_crypt_v2, err)) != 0)
 		return r;
+	if (x->no_blobs && !l->is_inline) {
+		c->has_tls_crypt_v2 = true;
+		return 0;
+	}
 	if (keyfile_parse_v2_server(c->tls_crypt_v2.data, c->tls_crypt_v2.len, &c->tls_crypt_v2_key) != 0) {
 		blob_free(&c->tls_crypt_v2);
 		return conf_errf(err, l, "tls-crypt-v2: not an OpenVPN tls-crypt-v2 server key "
@@ -2393,8 +2409,8 @@ check_whole(struct cs_ctx *x, struct conf_err *err)
 }
 
 static int
-load(const char *name, const char *text, size_t len, bool from_file, struct server_conf *out,
-    char *err, size_t errlen)
+load(const char *name, const char *text, size_t len, bool from_file, bool no_blobs,
+    struct server_conf *out, char *err, size_t errlen)
 {
 	struct cs_ctx x;
 	struct conf_err e;
@@ -2406,6 +2422,7 @@ load(const char *name, const char *text, size_t len, bool from_file, struct serv
 	memset(&x, 0, sizeof(x));
 	memset(&e, 0, sizeof(e));
 	x.c = out;
+	x.no_blobs = no_blobs;
 	if (name == NULL)
 		name = "(config)";
 	if ((out->file = strdup(name)) == NULL) {
@@ -2442,14 +2459,20 @@ out:
 int
 conf_server_load(const char *path, struct server_conf *out, char *err, size_t errlen)
 {
-	return load(path, NULL, 0, true, out, err, errlen);
+	return load(path, NULL, 0, true, false, out, err, errlen);
+}
+
+int
+conf_server_load_reload(const char *path, struct server_conf *out, char *err, size_t errlen)
+{
+	return load(path, NULL, 0, true, true, out, err, errlen);
 }
 
 int
 conf_server_load_buf(const char *name, const char *text, size_t len, struct server_conf *out,
     char *err, size_t errlen)
 {
-	return load(name, text, len, false, out, err, errlen);
+	return load(name, text, len, false, false, out, err, errlen);
 }
 
 void

@@ -224,6 +224,10 @@ struct server_conf {
  * and zeroed.  `out` need not be initialised.
  */
 int conf_server_load(const char *path, struct server_conf *out, char *err, size_t errlen);
+/* For a reload: the same, except that key, certificate and CRL files are
+ * not read (their blobs hold "" and the path): the process may no longer
+ * be able to read them, and the TLS identity changes only with a restart. */
+int conf_server_load_reload(const char *path, struct server_conf *out, char *err, size_t errlen);
 /* The same for text in memory; `name` is used in messages and to resolve
  * relative paths.  `text` need not be NUL-terminated and may contain NULs
  * (which are an error). */

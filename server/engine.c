@@ -56,6 +56,7 @@
 #include "pool.h"
 #include "push.h"
 #include "rtnl.h"
+#include "sdnotify.h"
 #include "session.h"
 #include "srclimit.h"
 #include "tcp.h"
@@ -1957,6 +1958,145 @@ log_state(struct engine *e)
 	log_info("authorize default-deny hits %llu", (unsigned long long)authz_default_deny_hits(az));
 }
 
+/* Recompute every live client's group bits: a reload renumbers groups. */
+static void
+regroup(struct engine *e)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->peers.max; i++) {
+		struct peer *p = e->peers.by_id[i];
+		char buf[sizeof(p->group_names)], *tok, *save = NULL;
+
+		if (p == NULL)
+			continue;
+		memcpy(buf, p->group_names, sizeof(buf));
+		p->groups = 0;
+		for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+			const char *one = tok;
+
+			p->groups |= epnet_groups(e->ep, &one, 1);
+		}
+	}
+}
+
+#define SWAP(a, b) do { __typeof__(a) tmp_ = (a); (a) = (b); (b) = tmp_; } while (0)
+
+static int reload(struct engine *e, uint64_t now);
+
+/*
+ * Hot reload (SIGHUP): parse the file again; if it does not parse, nothing
+ * changes.  What takes effect at once: routes, authorization rules (live
+ * sessions are checked against the new rules from their next packet; no one
+ * is disconnected for a reload), split tunnel and DNS for the next PUSH,
+ * push lines, client-config-dir, hooks and their timeout, session policy,
+ * status interval and max-clients.  What needs a restart is named in the
+ * log: the listening socket, the device, the client CIDR, the TLS identity.
+ */
+static void
+wd_timer_cb(struct ev_timer *t, uint64_t now)
+{
+	struct engine *e = container_of(t, struct engine, wd_timer);
+
+	sdnotify_watchdog(e->sd);
+	ev_timer_arm(&e->loop, &e->wd_timer, now + e->sd->watchdog_interval);
+}
+
+void
+engine_set_sdnotify(struct engine *e, const struct sdnotify *sd)
+{
+	e->sd = sd;
+	if (sd != NULL && sdnotify_enabled(sd) && sd->watchdog_interval > 0) {
+		ev_timer_init(&e->wd_timer, wd_timer_cb);
+		ev_timer_arm(&e->loop, &e->wd_timer, evloop_now(&e->loop) + sd->watchdog_interval);
+		e->wd_armed = true;
+	}
+}
+
+int
+engine_reload(struct engine *e, uint64_t now)
+{
+	int r;
+
+	if (e->sd != NULL)
+		sdnotify_reloading(e->sd, mtime_now());
+	r = reload(e, now);
+	if (e->sd != NULL) {
+		sdnotify_ready(e->sd);
+		sdnotify_status(e->sd, r == 0 ? "reloaded" : "reload refused; running config kept");
+	}
+	return r;
+}
+
+static int
+reload(struct engine *e, uint64_t now)
+{
+	struct server_conf *nc, *c = e->conf;
+	char err[CONF_ERR_MAX];
+	int r;
+
+	if ((nc = calloc(1, sizeof(*nc))) == NULL)
+		return ERR_NOMEM;
+	if (conf_server_load_reload(c->file, nc, err, sizeof(err)) != 0) {
+		log_err("reload refused, the running configuration stays in force: %s", err);
+		free(nc);
+		return ERR_CONFIG;
+	}
+	if (nc->port != c->port || strcmp(nc->proto, c->proto) != 0 || strcmp(nc->dev, c->dev) != 0 ||
+	    nc->server_net.len != c->server_net.len || !addr_eq(&nc->server_net.a, &c->server_net.a) ||
+	    nc->topology != c->topology ||
+	    (nc->ca.path != NULL) != (c->ca.path != NULL) ||
+	    (nc->ca.path != NULL && strcmp(nc->ca.path, c->ca.path) != 0) ||
+	    (nc->cert.path != NULL) != (c->cert.path != NULL) ||
+	    (nc->cert.path != NULL && strcmp(nc->cert.path, c->cert.path) != 0))
+		log_warnx("reload: port, proto, dev, the client network and the TLS identity (ca, "
+		    "cert, key) change only with a restart; the rest is applied");
+	if ((r = epnet_reload(e->ep, nc, mtime_wall_sec())) != 0 && r != ERR_INVAL) {
+		log_err("reload refused: the endpoint's networks could not be rebuilt (%s); the "
+		    "running configuration stays in force", err_str(r));
+		conf_server_free(nc);
+		free(nc);
+		return r;
+	}
+	/* take over what is safe to change under live sessions */
+	SWAP(c->push, nc->push);
+	SWAP(c->n_push, nc->n_push);
+	SWAP(c->ccd_dir, nc->ccd_dir);
+	SWAP(c->ccd_dir_as_written, nc->ccd_dir_as_written);
+	c->ccd_exclusive = nc->ccd_exclusive;
+	SWAP(c->ep_routes, nc->ep_routes);
+	SWAP(c->n_ep_routes, nc->n_ep_routes);
+	SWAP(c->authz, nc->authz);
+	SWAP(c->n_authz, nc->n_authz);
+	memcpy(c->targets, nc->targets, sizeof(c->targets));
+	c->n_targets = nc->n_targets;
+	c->split_tunnel = nc->split_tunnel;
+	memcpy(c->split_groups, nc->split_groups, sizeof(c->split_groups));
+	c->n_split_groups = nc->n_split_groups;
+	memcpy(c->dns, nc->dns, sizeof(c->dns));
+	c->n_dns = nc->n_dns;
+	memcpy(c->group_from_cert, nc->group_from_cert, sizeof(c->group_from_cert));
+	memcpy(c->client_connect, nc->client_connect, sizeof(c->client_connect));
+	memcpy(c->client_disconnect, nc->client_disconnect, sizeof(c->client_disconnect));
+	memcpy(c->learn_address, nc->learn_address, sizeof(c->learn_address));
+	memcpy(c->connect_handler, nc->connect_handler, sizeof(c->connect_handler));
+	c->hook_timeout = nc->hook_timeout;
+	c->session_timeout = nc->session_timeout;
+	c->idle_timeout = nc->idle_timeout;
+	c->max_user_devices = nc->max_user_devices;
+	c->max_clients = nc->max_clients;
+	c->status_secs = nc->status_secs;
+	c->status_version = nc->status_version;
+	c->verb = nc->verb;
+	conf_server_free(nc);
+	free(nc);
+	regroup(e);
+	eops_reopen_logs(e);
+	log_info("reload complete");
+	(void)now;
+	return 0;
+}
+
 static void
 ep_cb(struct ev_io *io, uint32_t revents, uint64_t now)
 {
@@ -1988,6 +2128,9 @@ sig_cb(struct ev_io *io, uint32_t revents, uint64_t now)
 			begin_stop(e, now);
 		} else if (si.ssi_signo == SIGUSR2) {
 			log_state(e);
+		} else if (si.ssi_signo == SIGHUP) {
+			log_info("received SIGHUP: reloading %s", e->conf->file);
+			engine_reload(e, now);
 		}
 	}
 }
@@ -2383,6 +2526,8 @@ engine_free(struct engine *e)
 	}
 	peer_table_free(&e->peers);
 	eops_free(e);
+	if (e->wd_armed)
+		ev_timer_cancel(&e->loop, &e->wd_timer);
 	if (e->udp_fd >= 0)
 		close(e->udp_fd);
 	if (e->listen_fd >= 0)

@@ -20,6 +20,9 @@ int engine_new(struct server_conf *conf, struct engine **out);
 /* Serve until SIGINT/SIGTERM; then tell every client (RESTART), wait briefly
  * for their acknowledgements, and return 0. */
 int engine_run(struct engine *e);
+struct sdnotify;
+/* Report reloads (and the watchdog) to systemd through sd; may be disabled. */
+void engine_set_sdnotify(struct engine *e, const struct sdnotify *sd);
 /* Close every client, remove the TUN device, release everything. */
 void engine_free(struct engine *e);
 

@@ -53,6 +53,9 @@ struct engine {
 	bool ep_io_on;
 	struct ippersist ipp;            /* ifconfig-pool-persist */
 	struct connlog connlog;          /* connection-log (engine_ops.c) */
+	const struct sdnotify *sd;       /* systemd notifications, or NULL */
+	struct ev_timer wd_timer;        /* WATCHDOG=1 */
+	bool wd_armed;
 	uint64_t connid_base;            /* connection ids: base + client id */
 	struct ev_timer status_timer;    /* status FILE seconds */
 	bool status_armed;
@@ -101,6 +104,9 @@ struct engine {
 		uint64_t half_open_refused;
 	} stats;
 };
+
+/* engine.c: SIGHUP and the management `reload` command */
+int engine_reload(struct engine *e, uint64_t now);
 
 /* engine_ops.c */
 int eops_init(struct engine *e);

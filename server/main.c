@@ -23,7 +23,10 @@
 #include "conf_server.h"
 #include "config.h"
 #include "engine.h"
+#include "err.h"
 #include "log.h"
+#include "privdrop.h"
+#include "sdnotify.h"
 
 static void
 usage(FILE *f)
@@ -277,6 +280,9 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_conf conf;
+	struct privdrop pd;
+	struct privdrop_status ps;
+	struct sdnotify sd;
 	struct engine *e = NULL;
 	const char *path = NULL;
 	bool test_only = false;
@@ -334,10 +340,37 @@ main(int argc, char **argv)
 		close(fd);
 	}
 	log_info("%s %s starting (%s)", PACKAGE_NAME, PACKAGE_VERSION, OPENSSL_VERSION_TEXT);
+	/* resolve user/group now (a bad name fails before anything is set up);
+	 * systemd's socket is taken before any hook could inherit it */
+	if (privdrop_resolve(conf.user[0] ? conf.user : NULL, conf.group_name[0] ?
+	    conf.group_name : NULL, &pd, err, sizeof(err)) != 0) {
+		log_err("%s: %s", conf.file, err);
+		conf_server_free(&conf);
+		return 1;
+	}
+	if (sdnotify_open_env(&sd) != 0)
+		log_warn("NOTIFY_SOCKET is set but unusable; not reporting to systemd");
 	r = engine_new(&conf, &e);
-	if (r == 0 && engine_run(e) == 0)
-		status = 0;
+	if (r == 0) {
+		/* P17: everything privileged is set up; keep only CAP_NET_ADMIN (routes,
+		 * rules, NAT and the device on reload) as the configured user */
+		if (privdrop_apply(&pd, err, sizeof(err)) != 0) {
+			log_err("cannot drop privileges: %s", err);
+			r = ERR_SYS;
+		} else if (privdrop_status(&ps) == 0 &&
+		    privdrop_status_format(&ps, err, sizeof(err)) == 0) {
+			log_info("privileges: %s", err);
+		}
+	}
+	if (r == 0) {
+		engine_set_sdnotify(e, &sd);
+		sdnotify_ready(&sd);
+		if (engine_run(e) == 0)
+			status = 0;
+		sdnotify_stopping(&sd);
+	}
 	engine_free(e);
+	sdnotify_close(&sd);
 	conf_server_free(&conf);
 	if (status == 0)
 		log_info("exiting");

@@ -68,7 +68,12 @@ P="$T_DIR/pki"
 "$PKI" --dir "$P" issue-client alice --ou engineering >/dev/null 2>&1 || t_fail "issue alice"
 "$PKI" --dir "$P" issue-client bob --ou contractors >/dev/null 2>&1 || t_fail "issue bob"
 
+# the endpoint drops to nobody after setup (P17): its state directory must be its own
+chmod 755 "$T_DIR"
+mkdir "$T_DIR/state" && chown nobody:nogroup "$T_DIR/state"
 cat >"$T_DIR/server.conf" <<EOF
+user nobody
+group nogroup
 port 1194
 proto udp
 dev tun
@@ -79,7 +84,7 @@ dh none
 verb 3
 keepalive 2 10
 client-cidr 10.100.0.0/22
-ifconfig-pool-persist $T_DIR/ipp.txt 1
+ifconfig-pool-persist $T_DIR/state/ipp.txt 1
 client-group-from-cert OU
 target-network vpc dev $ENI nat via 10.0.1.20
 target-network onprem dev site0 routed via 10.254.0.2
@@ -152,6 +157,13 @@ AADDR=$(t_tun_addr "$CA"); BADDR=$(t_tun_addr "$CB")
 	t_fail "addresses: alice $AADDR bob $BADDR, want 10.100.0.3 and 10.100.0.2"
 t_wait_log "$T_DIR/ep1.log" "alice\\): groups engineering" 2 || t_fail "alice's group from OU not logged"
 
+# ---- least privilege (P17): nobody, CAP_NET_ADMIN only, no new privileges
+st=/proc/$SPID/status
+[ "$(awk '/^Uid:/ { print $2 }' "$st")" = "$(id -u nobody)" ] || t_fail "not running as nobody: $(grep Uid "$st")"
+grep -q "^CapEff:[[:space:]]*0000000000001000$" "$st" || t_fail "CapEff is not CAP_NET_ADMIN only: $(grep CapEff "$st")"
+grep -q "^NoNewPrivs:[[:space:]]*1$" "$st" || t_fail "NoNewPrivs is not set"
+t_pass "least privilege: uid nobody, CapEff = CAP_NET_ADMIN only, NoNewPrivs 1"
+
 # ---- pushed routes: exactly what each may use
 pushed_routes alice1.log >"$T_DIR/alice.routes"
 cat >"$T_DIR/alice.want" <<EOF
@@ -201,6 +213,29 @@ set -- $(seen "$SITE"); [ "$2" -ge 6 ] && [ "$2" -le 7 ] ||
 	t_fail "the site saw $2 client pings; only alice's 3 and bob's 3 allowed ones may arrive"
 t_pass "authorization: default deny, group rules, deny beats a shorter allow; counters move"
 
+# ---- hot reload: a new rule reaches a live session; a broken file changes nothing
+cp "$T_DIR/server.conf" "$T_DIR/server.conf.orig"
+echo 'authorize 192.168.99.0/24 group engineering "reloaded"' >>"$T_DIR/server.conf"
+echo 'endpoint-route 10.77.0.0/16 vpc' >>"$T_DIR/server.conf"
+t_signal HUP "$SPID"
+t_wait_log "$T_DIR/ep1.log" "reload complete" 5 "$SPID" || t_fail "reload did not complete"
+ip -n "$EP" route show table 1194 | grep -q "^10.77.0.0/16 via 10.0.1.20" ||
+	t_fail "a route added by reload (as nobody, with CAP_NET_ADMIN) is not in the kernel table"
+t_ping "$CA" 192.168.99.1 || t_fail "the reloaded rule did not reach alice's live session"
+echo "frobnicate 1" >>"$T_DIR/server.conf"
+t_signal HUP "$SPID"
+t_wait_log "$T_DIR/ep1.log" "reload refused.*server.conf:[0-9]+: unknown directive 'frobnicate'" 5 "$SPID" ||
+	t_fail "a broken config was not refused with FILE:LINE"
+t_ping "$CA" 192.168.99.1 && t_ping "$CB" 192.168.98.1 || t_fail "outage after a refused reload"
+[ "$(t_count "$T_DIR/alice1.log" "Initialization Sequence Completed")" = 1 ] &&
+	[ "$(t_count "$T_DIR/bob1.log" "Initialization Sequence Completed")" = 1 ] ||
+	t_fail "a client reconnected during the reloads"
+cp "$T_DIR/server.conf.orig" "$T_DIR/server.conf"
+t_signal HUP "$SPID"
+t_wait_count "$T_DIR/ep1.log" "reload complete" 2 5 "$SPID" || t_fail "second reload"
+t_ping "$CA" 192.168.99.1 && t_fail "the removed rule still applies"
+t_pass "reload: a new rule applies to live sessions without reconnecting; a broken file is refused, no outage"
+
 # ---- anti-spoofing: a second address on alice's tun is not hers
 ip -n "$CA" addr add 10.100.0.77/32 dev tun0
 n0=$(t_count "$T_DIR/ep1.log" "source address that is not the client's")
@@ -232,7 +267,7 @@ t_pass "learned routes: appear live, reach the next client, disappear when delet
 # when she comes first
 t_stop "$APID"; t_stop "$BPID"
 t_stop "$SPID"
-grep -q "^alice,10.100.0.3," "$T_DIR/ipp.txt" || t_fail "ipp.txt lacks alice's lease"
+grep -q "^alice,10.100.0.3," "$T_DIR/state/ipp.txt" || t_fail "ipp.txt lacks alice's lease"
 start_server ep2.log
 connect "$CA" alice alice3.log; APID=$CPID
 [ "$(t_tun_addr "$CA")" = 10.100.0.3 ] || t_fail "after a restart alice got $(t_tun_addr "$CA")"
