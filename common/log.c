@@ -19,6 +19,11 @@
 /* Set once by log_setup() before any event loop runs; read-only afterwards. */
 static enum log_level log_cur_level = LL_INFO;
 static const char *log_prog = "ovpn";
+/* A second reader of every line (the management socket's `log`); it must
+ * not log itself.  Set once at startup, cleared at exit. */
+static void (*log_sink_fn)(void *arg, enum log_level level, const char *text);
+static void *log_sink_arg;
+static bool log_in_sink;
 
 enum { LOG_LINE_MAX = 2048 };
 
@@ -39,6 +44,13 @@ log_setup(const char *progname, enum log_level level)
 {
 	log_prog = progname;
 	log_cur_level = level;
+}
+
+void
+log_set_sink(void (*fn)(void *arg, enum log_level level, const char *text), void *arg)
+{
+	log_sink_fn = fn;
+	log_sink_arg = arg;
 }
 
 bool
@@ -77,6 +89,14 @@ log_emit(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 			n += (size_t)r;
 		if (n >= sizeof(line) - 1)
 			n = sizeof(line) - 2;
+	}
+	if (log_sink_fn != NULL && !log_in_sink) {
+		size_t head = strlen(tag[level]) + 24;   /* the date and level tag */
+
+		line[n] = '\0';
+		log_in_sink = true;
+		log_sink_fn(log_sink_arg, level, n > head ? line + head : "");
+		log_in_sink = false;
 	}
 	line[n++] = '\n';
 	/* A failed log write has nowhere to be reported; ignore it. */

@@ -30,6 +30,9 @@ enum log_level {
 /* Map an OpenVPN `verb` number (0..11) onto our levels. */
 enum log_level log_level_from_verb(int verb);
 void log_setup(const char *progname, enum log_level level);
+/* Also hand every written line (without date and level tag) to fn; NULL
+ * removes it.  fn's own log calls are not fed back to it. */
+void log_set_sink(void (*fn)(void *arg, enum log_level level, const char *text), void *arg);
 bool log_enabled(enum log_level level);
 
 void log_msg(enum log_level level, const char *fmt, ...) LOG_PRINTF(2, 3);

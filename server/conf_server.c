@@ -89,6 +89,7 @@ set_defaults(struct server_conf *c)
 	c->status_version = 1;
 	c->status_secs = 60;
 	c->hook_timeout = 30;
+	c->mgmt_pw_timeout = 60;
 }
 
 /* ---- key and certificate blobs ---- */
@@ -2274,6 +2275,7 @@ static const struct conf_directive table[] = {
 	{ "log-append",            1, 1,   S | C,     false, h_log, p_log },
 	{ "management",            2, 3,   S | C,     false, h_management, p_management },
 	{ "management-client-auth", 0, 0,  S,         false, FLAG(mgmt_client_auth) },
+	{ "management-password-timeout", 1, 1, S,     false, U32(mgmt_pw_timeout, 1, 3600) },
 	{ "max-clients",           1, 1,   S,         false, U32(max_clients, 1, 0xfffffe) },
 	{ "max-devices-per-user",  1, 1,   S,         false, U32(max_user_devices, 0, 65536) },
 	{ "max-half-open",         1, 1,   S,         false, U32(max_half_open, 1, 65536) },

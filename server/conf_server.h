@@ -202,6 +202,7 @@ struct server_conf {
 	uint16_t mgmt_port;
 	char mgmt_pwfile[512];           /* "" = no password */
 	bool mgmt_client_auth;           /* management-client-auth */
+	uint32_t mgmt_pw_timeout;        /* management-password-timeout: s to log in (60) */
 	char connlog[512];               /* connection-log FILE|syslog; "" = none */
 	char client_connect[512], client_disconnect[512], learn_address[512];
 	char connect_handler[512];       /* client-connect-handler: AWS's JSON protocol */

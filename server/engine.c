@@ -155,6 +155,10 @@ peer_close(struct engine *e, struct peer *p, const char *reason)
 		log_rl_msg(&e->rl_stranger, now, LL_INFO, "peer %u %s: dropped before authentication: %s",
 		    p->id, p->sa_str, reason);
 	eops_closed(e, p, reason);
+	if (p->mgmt_announced)
+		engine_mgmt_client_event(e, p, MGMT_EV_DISCONNECT, 0);
+	e->bytes_in_gone += p->bytes_in;
+	e->bytes_out_gone += p->bytes_out;
 	ev_timer_cancel(&e->loop, &p->timer);
 	auth_free(e, p);
 	half_open_remove(e, p);
@@ -196,6 +200,8 @@ peer_schedule(struct engine *e, struct peer *p)
 	}
 	if (p->auth != NULL)
 		d = min_u64(d, p->auth->h != NULL ? hook_deadline(p->auth->h) : p->auth->next_poll);
+	if (p->mgmt_waiting)
+		d = min_u64(d, p->mgmt_deadline);
 	if (d == MTIME_NEVER)
 		ev_timer_cancel(&e->loop, &p->timer);
 	else
@@ -245,6 +251,13 @@ peer_timer_cb(struct ev_timer *t, uint64_t now)
 		auth_progress(e, p, now);
 		if (e->peers.by_id[p->id] != p)
 			return;   /* closed by the decision */
+	}
+	if (p->mgmt_waiting && now >= p->mgmt_deadline) {
+		p->mgmt_waiting = false;
+		log_info("peer %u (%s) %s: no management decision in time: refused", p->id, p->cn,
+		    p->sa_str);
+		session_auth_done(&e->senv, p, (uint8_t)(p->mgmt_kid - 1), ERR_AUTH,
+		    "authentication timed out", now);
 	}
 	session_tick(&e->senv, p, now);
 	if (p->state == PEER_ACTIVE && !p->closing && policy_expired(e, p, now))
@@ -355,6 +368,24 @@ issue_token(struct engine *e, struct peer *p)
 	    sizeof(p->auth_token)) == 0;
 }
 
+/* management-client-auth: the decision goes to the management clients
+ * (>CLIENT:CONNECT or REAUTH); ERR_AGAIN while it is pending, 0 when
+ * management does not decide. */
+static int
+mgmt_gate(struct engine *e, struct peer *p, uint8_t key_id, uint64_t now)
+{
+	if (!e->conf->mgmt_client_auth || e->mgmt == NULL)
+		return 0;
+	p->mgmt_waiting = true;
+	p->mgmt_kid = (uint32_t)key_id + 1;    /* opaque to clients; 2.6's first is 1 too */
+	p->mgmt_deadline = now + MTIME_SEC(e->conf->hand_window);
+	log_info("peer %u (%s) %s: waiting for the management interface's decision (CID %llu, KID %u)",
+	    p->id, p->cn, p->sa_str, (unsigned long long)p->cid, p->mgmt_kid);
+	engine_mgmt_client_event(e, p, key_id == 0 && p->state != PEER_ACTIVE ? MGMT_EV_CONNECT :
+	    MGMT_EV_REAUTH, p->mgmt_kid);
+	return ERR_AGAIN;
+}
+
 static void
 auth_decide(struct engine *e, struct peer *p, int result, const char *why, uint64_t now)
 {
@@ -363,6 +394,10 @@ auth_decide(struct engine *e, struct peer *p, int result, const char *why, uint6
 	auth_free(e, p);
 	log_info("peer %u (%s) %s: auth-user-pass-verify %s%s%s", p->id, p->cn, p->sa_str,
 	    result == 0 ? "accepted" : "refused", why[0] ? ": " : "", why);
+	if (result == 0 && mgmt_gate(e, p, key_id, now) == ERR_AGAIN) {
+		peer_schedule(e, p);
+		return;      /* management-client-auth decides next */
+	}
 	session_auth_done(&e->senv, p, key_id, result, result == 0 ? "" : "authentication failed",
 	    now);
 	peer_settle(e, p, now);
@@ -489,11 +524,13 @@ env_authenticate(void *owner, struct peer *p, uint8_t key_id, const struct kmsg 
 	uint64_t now = evloop_now(&e->loop);
 	int r;
 
+	if (km->has_username && km->username[0] != '\0' && key_id == 0 && p->username[0] == '\0')
+		copy_clean(p->username, sizeof(p->username), km->username);
 	if (c->auth_user_pass_verify[0] == '\0')
-		return 0;
+		return mgmt_gate(e, p, key_id, now);
 	if (!km->has_username || km->username[0] == '\0') {
 		if (c->auth_user_pass_optional && p->cn[0] != '\0')
-			return 0;
+			return mgmt_gate(e, p, key_id, now);
 		snprintf(reason, cap, "a username and password are required");
 		return ERR_AUTH;
 	}
@@ -519,7 +556,7 @@ env_authenticate(void *owner, struct peer *p, uint8_t key_id, const struct kmsg 
 			p->has_token = true;
 			log_info("peer %u (%s) %s: accepted the session's auth-token", p->id, p->cn,
 			    p->sa_str);
-			return 0;
+			return 0;   /* a token stands for the first decision (2.6: no REAUTH) */
 		}
 		/* 2.6's SESSION: prefix makes the client forget the token and ask again */
 		snprintf(reason, cap, "SESSION:%s", r == ERR_TIMEOUT ? "auth-token expired" :
@@ -574,6 +611,28 @@ env_authenticate(void *owner, struct peer *p, uint8_t key_id, const struct kmsg 
 		return ERR_AUTH;   /* fail closed */
 	}
 	return ERR_AGAIN;
+}
+
+/* The lines of a management client-auth block, on top of any ccd file. */
+static int
+apply_mgmt_cfg(struct engine *e, struct peer *p, char *reason, size_t cap)
+{
+	char err[CONF_ERR_MAX];
+
+	if (p->ccd == NULL && (p->ccd = calloc(1, sizeof(*p->ccd))) == NULL)
+		return ERR_NOMEM;
+	if (ccd_load_buf("client-auth", p->mgmt_cfg, p->mgmt_cfg_len, p->ccd, err,
+	    sizeof(err)) != 0) {
+		log_warnx("peer %u (%s) %s: refused: management client-auth: %s", p->id, p->cn,
+		    p->sa_str, err);
+		snprintf(reason, cap, "client configuration error");
+		return ERR_CONFIG;
+	}
+	if (p->ccd->disable) {
+		snprintf(reason, cap, "client disabled");
+		return ERR_AUTH;
+	}
+	return 0;
 }
 
 /* client-config-dir (2.6 semantics): DIR/CN, else DIR/DEFAULT. */
@@ -792,6 +851,8 @@ env_authorize(void *owner, struct peer *p, const char *occ_options, const struct
 	}
 	if (c->ccd_dir != NULL && (r = apply_ccd(e, p, reason, cap)) != 0)
 		return r;
+	if (p->mgmt_cfg != NULL && (r = apply_mgmt_cfg(e, p, reason, cap)) != 0)
+		return r;
 	/* Without duplicate-cn the new session replaces one with the same name
 	 * and takes over its client slot and address. */
 	if (!c->duplicate_cn)
@@ -915,6 +976,7 @@ env_keys_ready(void *owner, struct peer *p, struct keystate *ks, uint64_t now)
 	 * session goes only now that the new one has authenticated. */
 	peer_for_each_at_addr(&e->peers, p, replace_older, e);
 	eops_connected(e, p);
+	engine_mgmt_client_event(e, p, MGMT_EV_ESTABLISHED, 0);
 	addr_format(&p->vaddr, addr, sizeof(addr));
 	if (p->has_vaddr6) {
 		size_t n = strlen(addr);
@@ -1958,6 +2020,107 @@ log_state(struct engine *e)
 	log_info("authorize default-deny hits %llu", (unsigned long long)authz_default_deny_hits(az));
 }
 
+void
+engine_peer_settle(struct engine *e, struct peer *p, uint64_t now)
+{
+	peer_settle(e, p, now);
+}
+
+void
+engine_log_state(struct engine *e)
+{
+	log_state(e);
+}
+
+void
+engine_stop(struct engine *e, uint64_t now)
+{
+	begin_stop(e, now);
+}
+
+/* client-auth / client-auth-nt / client-deny / client-pending-auth */
+void
+engine_mgmt_client_auth(struct engine *e, struct mgmtsess *s, const struct mgmt_cmd *cmd,
+			uint64_t now)
+{
+	struct peer *p = NULL;
+	char err[CONF_ERR_MAX], msg[300];
+	uint32_t i;
+	size_t k, len = 0;
+	char *text;
+
+	for (i = 0; i < e->peers.max && p == NULL; i++)
+		if (e->peers.by_id[i] != NULL && e->peers.by_id[i]->cid == cmd->cid)
+			p = e->peers.by_id[i];
+	if (p == NULL || !p->mgmt_waiting || p->mgmt_kid != cmd->kid) {
+		mgmtsess_error(s, "%s command failed%s", cmd->verb == MGMT_V_CLIENT_DENY ?
+		    "client-deny" : cmd->verb == MGMT_V_CLIENT_PENDING_AUTH ? "client-pending-auth" :
+		    "client-auth", cmd->verb == MGMT_V_CLIENT_PENDING_AUTH ?
+		    ". Extra parameter might be too long" : "");
+		return;
+	}
+	switch (cmd->verb) {
+	case MGMT_V_CLIENT_PENDING_AUTH:
+		/* not a decision: the client is told to wait (AUTH_PENDING) */
+		snprintf(msg, sizeof(msg), "AUTH_PENDING,timeout %u", cmd->timeout);
+		session_send_text(&e->senv, p, msg, now);
+		snprintf(msg, sizeof(msg), "INFO_PRE,%s", cmd->argv[3]);
+		session_send_text(&e->senv, p, msg, now);
+		p->mgmt_deadline = now + MTIME_SEC(cmd->timeout > 0 ? cmd->timeout : 1);
+		peer_schedule(e, p);
+		mgmtsess_success(s, "client-pending-auth command succeeded");
+		return;
+	case MGMT_V_CLIENT_DENY:
+		p->mgmt_waiting = false;
+		log_info("peer %u (%s) %s: denied by the management interface: %s", p->id, p->cn,
+		    p->sa_str, cmd->argc >= 4 ? cmd->argv[3] : "");
+		p->fail_code = CONNLOG_REASON_AUTH;
+		session_auth_done(&e->senv, p, (uint8_t)(p->mgmt_kid - 1), ERR_AUTH,
+		    cmd->argc >= 5 ? cmd->argv[4] : "", now);
+		mgmtsess_success(s, "client-deny command succeeded");
+		peer_settle(e, p, now);
+		return;
+	default:
+		break;
+	}
+	/* client-auth: its lines are per-client config, as a client-connect
+	 * script returns them; they add to the client-config-dir file */
+	if (cmd->verb == MGMT_V_CLIENT_AUTH && cmd->nblock > 0) {
+		for (k = 0; k < cmd->nblock; k++)
+			len += strlen(cmd->block[k]) + 1;
+		if ((text = malloc(len + 1)) == NULL) {
+			mgmtsess_error(s, "client-auth command failed");
+			return;
+		}
+		for (len = 0, k = 0; k < cmd->nblock; k++)
+			len += (size_t)sprintf(text + len, "%s\n", cmd->block[k]);
+		if (p->mgmt_cfg == NULL || p->mgmt_cfg_len == 0) {
+			free(p->mgmt_cfg);
+			p->mgmt_cfg = text;
+			p->mgmt_cfg_len = len;
+		} else {
+			free(text);
+		}
+		{
+			struct ccd probe;
+
+			memset(&probe, 0, sizeof(probe));
+			if (ccd_load_buf("client-auth", p->mgmt_cfg, p->mgmt_cfg_len, &probe, err,
+			    sizeof(err)) != 0) {
+				ccd_free(&probe);
+				mgmtsess_error(s, "client-auth command failed: %s", err);
+				return;
+			}
+			ccd_free(&probe);
+		}
+	}
+	p->mgmt_waiting = false;
+	p->mgmt_announced = true;
+	session_auth_done(&e->senv, p, (uint8_t)(p->mgmt_kid - 1), 0, "", now);
+	mgmtsess_success(s, "client-auth command succeeded");
+	peer_settle(e, p, now);
+}
+
 /* Recompute every live client's group bits: a reload renumbers groups. */
 static void
 regroup(struct engine *e)
@@ -2472,6 +2635,8 @@ engine_new(struct server_conf *conf, struct engine **out)
 	}
 	if ((r = eops_init(e)) != 0)
 		return r;
+	if ((r = engine_mgmt_open(e)) != 0)
+		return r;
 	if (conf->crl_path != NULL) {
 		stat(conf->crl_path, &e->crl_st);
 		crl_report_expiry(e);
@@ -2525,6 +2690,7 @@ engine_free(struct engine *e)
 		}
 	}
 	peer_table_free(&e->peers);
+	engine_mgmt_close(e);
 	eops_free(e);
 	if (e->wd_armed)
 		ev_timer_cancel(&e->loop, &e->wd_timer);

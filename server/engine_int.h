@@ -23,6 +23,7 @@
 #include "hook.h"
 #include "ippersist.h"
 #include "log.h"
+#include "mgmtsess.h"
 #include "peer.h"
 #include "pool.h"
 #include "session.h"
@@ -54,6 +55,8 @@ struct engine {
 	struct ippersist ipp;            /* ifconfig-pool-persist */
 	struct connlog connlog;          /* connection-log (engine_ops.c) */
 	const struct sdnotify *sd;       /* systemd notifications, or NULL */
+	struct mgmt *mgmt;               /* management interface (engine_mgmt.c), or NULL */
+	uint64_t bytes_in_gone, bytes_out_gone;   /* of clients gone: load-stats */
 	struct ev_timer wd_timer;        /* WATCHDOG=1 */
 	bool wd_armed;
 	uint64_t connid_base;            /* connection ids: base + client id */
@@ -107,6 +110,23 @@ struct engine {
 
 /* engine.c: SIGHUP and the management `reload` command */
 int engine_reload(struct engine *e, uint64_t now);
+
+void engine_peer_settle(struct engine *e, struct peer *p, uint64_t now);
+void engine_log_state(struct engine *e);
+void engine_stop(struct engine *e, uint64_t now);
+struct mgmtsess;
+struct mgmt_cmd;
+void engine_mgmt_client_auth(struct engine *e, struct mgmtsess *s, const struct mgmt_cmd *cmd,
+			     uint64_t now);
+
+/* engine_mgmt.c */
+int engine_mgmt_open(struct engine *e);
+void engine_mgmt_close(struct engine *e);
+void engine_mgmt_client_event(struct engine *e, const struct peer *p, enum mgmt_client_ev ev,
+			      uint32_t kid);
+struct mgmt_sess_ref;
+void engine_mgmt_client_event_to(struct engine *e, const struct peer *p, enum mgmt_client_ev ev,
+				 uint32_t kid, struct mgmt_sess_ref *ref);
 
 /* engine_ops.c */
 int eops_init(struct engine *e);

@@ -59,6 +59,7 @@ peer_free(struct peer *p)
 		keystate_clear(&p->ks[i]);
 	tlswrap_free(&p->wrap);
 	free(p->v2_meta);
+	free(p->mgmt_cfg);
 	if (p->ccd != NULL) {
 		ccd_free(p->ccd);
 		free(p->ccd);

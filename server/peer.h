@@ -124,6 +124,12 @@ struct peer {
 	char group_names[160];            /* "engineering,ops": for logs, hooks and status */
 	bool has_iroutes;                 /* its iroutes are in the endpoint's route table */
 	const char *fail_code;            /* connection-log failure reason (CONNLOG_REASON_*), or NULL */
+	bool mgmt_waiting;                /* management-client-auth decision pending */
+	bool mgmt_announced;              /* got a CONNECT: owes the management a DISCONNECT */
+	uint32_t mgmt_kid;                /* KID of the pending decision */
+	uint64_t mgmt_deadline;
+	char *mgmt_cfg;                   /* client-auth block lines (per-client config) */
+	size_t mgmt_cfg_len;
 
 	uint64_t connected_at;            /* wall seconds: status ("Connected Since") */
 	uint64_t push_sent_at;            /* monotonic µs; 0 = never */
