@@ -2495,7 +2495,7 @@ engine_new(struct server_conf *conf, struct engine **out)
 		return ERR_NOMEM;
 	*out = e;
 	e->conf = conf;
-	e->udp_fd = e->tun_fd = e->sig_fd = e->listen_fd = -1;
+	e->udp_fd = e->tun_fd = e->sig_fd = e->listen_fd = e->metrics_fd = -1;
 	e->next_cid = 0;
 	log_rl_init(&e->rl_stranger, 10, 2);
 	log_rl_init(&e->rl_data, 10, 2);
@@ -2635,7 +2635,7 @@ engine_new(struct server_conf *conf, struct engine **out)
 	}
 	if ((r = eops_init(e)) != 0)
 		return r;
-	if ((r = engine_mgmt_open(e)) != 0)
+	if ((r = engine_mgmt_open(e)) != 0 || (r = engine_metrics_open(e)) != 0)
 		return r;
 	if (conf->crl_path != NULL) {
 		stat(conf->crl_path, &e->crl_st);
@@ -2690,6 +2690,7 @@ engine_free(struct engine *e)
 		}
 	}
 	peer_table_free(&e->peers);
+	engine_metrics_close(e);
 	engine_mgmt_close(e);
 	eops_free(e);
 	if (e->wd_armed)

@@ -34,6 +34,9 @@
 
 struct tls_ctx;
 struct rtnl;
+struct mconn;
+
+enum { EOPS_FAIL_REASONS = 16 };
 struct engine_ops;
 
 struct engine {
@@ -56,6 +59,12 @@ struct engine {
 	struct connlog connlog;          /* connection-log (engine_ops.c) */
 	const struct sdnotify *sd;       /* systemd notifications, or NULL */
 	struct mgmt *mgmt;               /* management interface (engine_mgmt.c), or NULL */
+	int metrics_fd;                  /* metrics IP PORT (engine_metrics.c), -1 if none */
+	struct ev_io metrics_io;
+	struct mconn *mconn[8];
+	/* failed connection attempts by reason (connection log reasons), for metrics */
+	const char *fail_reason[EOPS_FAIL_REASONS];
+	uint64_t fail_count[EOPS_FAIL_REASONS];
 	uint64_t bytes_in_gone, bytes_out_gone;   /* of clients gone: load-stats */
 	struct ev_timer wd_timer;        /* WATCHDOG=1 */
 	bool wd_armed;
@@ -127,6 +136,10 @@ void engine_mgmt_client_event(struct engine *e, const struct peer *p, enum mgmt_
 struct mgmt_sess_ref;
 void engine_mgmt_client_event_to(struct engine *e, const struct peer *p, enum mgmt_client_ev ev,
 				 uint32_t kid, struct mgmt_sess_ref *ref);
+
+/* engine_metrics.c */
+int engine_metrics_open(struct engine *e);
+void engine_metrics_close(struct engine *e);
 
 /* engine_ops.c */
 int eops_init(struct engine *e);

@@ -256,14 +256,28 @@ eops_connected(struct engine *e, const struct peer *p)
 	connlog_put(e, &r);
 }
 
+/* reasons are a small fixed set of constant strings: compare pointers */
+static void
+count_failure(struct engine *e, const char *reason)
+{
+	size_t k;
+
+	for (k = 0; k < EOPS_FAIL_REASONS; k++) {
+		if (e->fail_reason[k] == NULL)
+			e->fail_reason[k] = reason;
+		if (e->fail_reason[k] == reason) {
+			e->fail_count[k]++;
+			return;
+		}
+	}
+}
+
 void
 eops_closed(struct engine *e, const struct peer *p, const char *reason)
 {
 	struct connlog_record r;
 	char id[48];
 
-	if (!e->connlog.is_open)
-		return;
 	/* strangers never get this far: a peer exists only once its address
 	 * echoed our cookie (or its TCP connection was accepted), so every peer
 	 * is an attempt worth a record */
@@ -281,6 +295,8 @@ eops_closed(struct engine *e, const struct peer *p, const char *reason)
 		r.failure_detail = reason;
 	}
 	connlog_put(e, &r);
+	if (r.status == CONNLOG_FAILED)
+		count_failure(e, r.failure_reason);
 }
 
 /* ---- life cycle ---- */

@@ -93,3 +93,51 @@ assert bad[0]["device-ip"] == "192.0.2.2", bad[0]
 print("connection log: %d records ok" % len(recs))
 EOF
 t_pass "connection log: JSON lines with AWS's fields for a session and a refused certificate"
+
+# ---- metrics: the scrape parses as Prometheus text and carries what we promise
+{ t_server_conf "$P"; echo "metrics 127.0.0.1 9176"; echo "crl-verify $P/crl-empty.pem"; } >"$T_DIR/metrics.conf"
+[ -f "$P/crl-empty.pem" ] || sed -i '/^crl-verify/d' "$T_DIR/metrics.conf"
+t_bg "$SRV" "$T_DIR/metrics.log" "$ENDPOINT" --config "$T_DIR/metrics.conf"
+spid=$T_LAST_PID
+t_wait_log "$T_DIR/metrics.log" "Initialization Sequence Completed" 10 "$spid" || t_fail "metrics: no start"
+t_client_conf "$P" client1 192.0.2.1 >"$T_DIR/metrics-client.conf"
+t_bg "$CLI" "$T_DIR/metrics-client.log" openvpn --config "$T_DIR/metrics-client.conf"
+cpid=$T_LAST_PID
+t_wait_log "$T_DIR/metrics-client.log" "Initialization Sequence Completed" 20 "$cpid" || t_fail "metrics: no client"
+t_ping "$CLI" 10.8.0.1 || t_fail "metrics: no tunnel"
+ip netns exec "$SRV" python3 - <<'PY' || t_fail "the metrics scrape is not valid Prometheus text"
+import re, urllib.request
+body = urllib.request.urlopen("http://127.0.0.1:9176/metrics", timeout=5).read().decode()
+name = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+label = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\["\\n])*"'
+sample = re.compile(r"^(%s)(\{%s(?:,%s)*\})? (-?[0-9.eE+-]+|NaN|[+-]Inf)$" % (name, label, label))
+types, seen = {}, {}
+for line in body.splitlines():
+    if line.startswith("# HELP "):
+        continue
+    if line.startswith("# TYPE "):
+        _, _, n, t = line.split(" ")
+        assert t in ("counter", "gauge"), line
+        assert n not in types, "family twice: " + n
+        types[n] = t
+        continue
+    m = sample.match(line)
+    assert m, "bad line: " + line
+    assert m.group(1) in types, "sample before its TYPE: " + line
+    seen[m.group(1)] = seen.get(m.group(1), 0) + 1
+for must in ["ovpn_endpoint_clients", "ovpn_endpoint_client_received_bytes_total",
+             "ovpn_endpoint_pool_used", "ovpn_endpoint_handshake_failures_total",
+             "ovpn_endpoint_authorization_default_deny_total"]:
+    assert must in types, "missing " + must
+assert re.search(r'^ovpn_endpoint_clients 1$', body, re.M), "clients gauge is not 1"
+assert re.search(r'^ovpn_endpoint_client_received_bytes_total\{common_name="client1",client_id="0"\} [1-9]', body, re.M)
+r = urllib.request.urlopen  # a bad path is a 404, not a crash
+try:
+    r("http://127.0.0.1:9176/nope", timeout=5)
+    raise SystemExit("no 404")
+except urllib.error.HTTPError as e:
+    assert e.code == 404
+print("metrics: %d families" % len(types))
+PY
+t_stop "$cpid"; t_stop "$spid"
+t_pass "metrics: the scrape parses as Prometheus text, with clients, bytes, pool and rule counters"
