@@ -155,6 +155,11 @@ peer_close(struct engine *e, struct peer *p, const char *reason)
 		log_rl_msg(&e->rl_stranger, now, LL_INFO, "peer %u %s: dropped before authentication: %s",
 		    p->id, p->sa_str, reason);
 	eops_closed(e, p, reason);
+	engine_cc_free(e, p);
+	if (p->connected_at != 0) {
+		engine_hook_disconnect(e, p);
+		engine_hook_learn(e, p, false);
+	}
 	if (p->mgmt_announced)
 		engine_mgmt_client_event(e, p, MGMT_EV_DISCONNECT, 0);
 	e->bytes_in_gone += p->bytes_in;
@@ -202,6 +207,8 @@ peer_schedule(struct engine *e, struct peer *p)
 		d = min_u64(d, p->auth->h != NULL ? hook_deadline(p->auth->h) : p->auth->next_poll);
 	if (p->mgmt_waiting)
 		d = min_u64(d, p->mgmt_deadline);
+	if (p->cc != NULL)
+		d = min_u64(d, engine_cc_deadline(p));
 	if (d == MTIME_NEVER)
 		ev_timer_cancel(&e->loop, &p->timer);
 	else
@@ -249,6 +256,11 @@ peer_timer_cb(struct ev_timer *t, uint64_t now)
 
 	if (p->auth != NULL) {
 		auth_progress(e, p, now);
+		if (e->peers.by_id[p->id] != p)
+			return;   /* closed by the decision */
+	}
+	if (p->cc != NULL) {
+		engine_cc_tick(e, p, now);
 		if (e->peers.by_id[p->id] != p)
 			return;   /* closed by the decision */
 	}
@@ -386,6 +398,46 @@ mgmt_gate(struct engine *e, struct peer *p, uint8_t key_id, uint64_t now)
 	return ERR_AGAIN;
 }
 
+/* After authentication proper: the connect hook, then management.  0 =
+ * allowed now; ERR_AGAIN = decided later; else refused (reason filled). */
+static int
+post_auth(struct engine *e, struct peer *p, uint8_t key_id, uint64_t now, char *reason, size_t cap)
+{
+	int r = engine_cc_start(e, p, key_id, now);
+
+	if (r == ERR_AGAIN)
+		return r;
+	if (r != 0) {
+		snprintf(reason, cap, "client-connect unavailable");
+		return ERR_AUTH;
+	}
+	return mgmt_gate(e, p, key_id, now);
+}
+
+void
+engine_peer_schedule(struct engine *e, struct peer *p)
+{
+	peer_schedule(e, p);
+}
+
+void
+engine_auth_done(struct engine *e, struct peer *p, uint8_t key_id, int result, const char *reason,
+		 uint64_t now)
+{
+	session_auth_done(&e->senv, p, key_id, result, reason, now);
+	peer_settle(e, p, now);
+}
+
+void
+engine_auth_continue(struct engine *e, struct peer *p, uint8_t key_id, uint64_t now)
+{
+	if (mgmt_gate(e, p, key_id, now) == ERR_AGAIN) {
+		peer_schedule(e, p);
+		return;
+	}
+	engine_auth_done(e, p, key_id, 0, "", now);
+}
+
 static void
 auth_decide(struct engine *e, struct peer *p, int result, const char *why, uint64_t now)
 {
@@ -394,9 +446,19 @@ auth_decide(struct engine *e, struct peer *p, int result, const char *why, uint6
 	auth_free(e, p);
 	log_info("peer %u (%s) %s: auth-user-pass-verify %s%s%s", p->id, p->cn, p->sa_str,
 	    result == 0 ? "accepted" : "refused", why[0] ? ": " : "", why);
-	if (result == 0 && mgmt_gate(e, p, key_id, now) == ERR_AGAIN) {
-		peer_schedule(e, p);
-		return;      /* management-client-auth decides next */
+	if (result == 0) {
+		char reason[64] = "";
+
+		result = post_auth(e, p, key_id, now, reason, sizeof(reason));
+		if (result == ERR_AGAIN) {
+			peer_schedule(e, p);
+			return;      /* client-connect or management decides next */
+		}
+		if (result != 0) {
+			session_auth_done(&e->senv, p, key_id, result, reason, now);
+			peer_settle(e, p, now);
+			return;
+		}
 	}
 	session_auth_done(&e->senv, p, key_id, result, result == 0 ? "" : "authentication failed",
 	    now);
@@ -527,10 +589,10 @@ env_authenticate(void *owner, struct peer *p, uint8_t key_id, const struct kmsg 
 	if (km->has_username && km->username[0] != '\0' && key_id == 0 && p->username[0] == '\0')
 		copy_clean(p->username, sizeof(p->username), km->username);
 	if (c->auth_user_pass_verify[0] == '\0')
-		return mgmt_gate(e, p, key_id, now);
+		return post_auth(e, p, key_id, now, reason, cap);
 	if (!km->has_username || km->username[0] == '\0') {
 		if (c->auth_user_pass_optional && p->cn[0] != '\0')
-			return mgmt_gate(e, p, key_id, now);
+			return post_auth(e, p, key_id, now, reason, cap);
 		snprintf(reason, cap, "a username and password are required");
 		return ERR_AUTH;
 	}
@@ -976,6 +1038,7 @@ env_keys_ready(void *owner, struct peer *p, struct keystate *ks, uint64_t now)
 	 * session goes only now that the new one has authenticated. */
 	peer_for_each_at_addr(&e->peers, p, replace_older, e);
 	eops_connected(e, p);
+	engine_hook_learn(e, p, true);
 	engine_mgmt_client_event(e, p, MGMT_EV_ESTABLISHED, 0);
 	addr_format(&p->vaddr, addr, sizeof(addr));
 	if (p->has_vaddr6) {
@@ -2619,7 +2682,7 @@ engine_new(struct server_conf *conf, struct engine **out)
 		e->ep_io_on = true;
 	}
 	evloop_set_before_sleep(&e->loop, before_sleep, e);
-	if (conf->auth_user_pass_verify[0] != '\0' &&
+	if ((conf->auth_user_pass_verify[0] != '\0' || conf->client_connect[0] != '\0') &&
 	    hook_tmpdir_create(conf->tmp_dir, e->tmpdir, sizeof(e->tmpdir)) != 0) {
 		log_warn("cannot create a private directory in tmp-dir %s", conf->tmp_dir);
 		return ERR_SYS;

@@ -60,6 +60,7 @@ struct engine {
 	const struct sdnotify *sd;       /* systemd notifications, or NULL */
 	struct mgmt *mgmt;               /* management interface (engine_mgmt.c), or NULL */
 	int metrics_fd;                  /* metrics IP PORT (engine_metrics.c), -1 if none */
+	unsigned n_bg;                   /* detached hooks running (engine_hooks.c) */
 	struct ev_io metrics_io;
 	struct mconn *mconn[8];
 	/* failed connection attempts by reason (connection log reasons), for metrics */
@@ -136,6 +137,20 @@ void engine_mgmt_client_event(struct engine *e, const struct peer *p, enum mgmt_
 struct mgmt_sess_ref;
 void engine_mgmt_client_event_to(struct engine *e, const struct peer *p, enum mgmt_client_ev ev,
 				 uint32_t kid, struct mgmt_sess_ref *ref);
+
+void engine_peer_schedule(struct engine *e, struct peer *p);
+/* the decision on key key_id after the connect stage: done (result) or go on (management) */
+void engine_auth_done(struct engine *e, struct peer *p, uint8_t key_id, int result,
+		      const char *reason, uint64_t now);
+void engine_auth_continue(struct engine *e, struct peer *p, uint8_t key_id, uint64_t now);
+
+/* engine_hooks.c */
+int engine_cc_start(struct engine *e, struct peer *p, uint8_t key_id, uint64_t now);
+void engine_cc_free(struct engine *e, struct peer *p);
+void engine_cc_tick(struct engine *e, struct peer *p, uint64_t now);
+uint64_t engine_cc_deadline(const struct peer *p);
+void engine_hook_disconnect(struct engine *e, const struct peer *p);
+void engine_hook_learn(struct engine *e, const struct peer *p, bool add);
 
 /* engine_metrics.c */
 int engine_metrics_open(struct engine *e);

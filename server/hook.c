@@ -260,7 +260,7 @@ child_high_fd(int fd)
 
 /* In the child: only async-signal-safe calls from here to execve. */
 static _Noreturn void
-child_exec(char *const argv[], char *const envp[], int devnull, int out_w, int err_w,
+child_exec(char *const argv[], char *const envp[], int devnull, int in_r, int out_w, int err_w,
     int maxfd)
 {
 	struct sigaction sa;
@@ -279,7 +279,9 @@ child_exec(char *const argv[], char *const envp[], int devnull, int out_w, int e
 		_exit(127);
 	if (out_w >= 0 && (out_w = child_high_fd(out_w)) < 0)
 		_exit(127);
-	if (dup2(devnull, 0) < 0 || dup2(out_w >= 0 ? out_w : devnull, 1) < 0)
+	if (in_r >= 0 && (in_r = child_high_fd(in_r)) < 0)
+		_exit(127);
+	if (dup2(in_r >= 0 ? in_r : devnull, 0) < 0 || dup2(out_w >= 0 ? out_w : devnull, 1) < 0)
 		_exit(127);
 	/* Keep our stderr (the log) if there is one, else give /dev/null. */
 	if (fcntl(2, F_GETFD) < 0 && dup2(devnull, 2) < 0)
@@ -315,7 +317,7 @@ hook_start(const struct hook_req *req, struct hook **out)
 	char **argv = NULL, **envp = NULL, *pathvar = NULL;
 	size_t nextra = 0, i, n;
 	unsigned argc;
-	int devnull = -1, outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, maxfd, r;
+	int devnull = -1, outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, inp[2] = { -1, -1 }, maxfd, r;
 	struct hook *h = NULL;
 	pid_t pid;
 
@@ -365,11 +367,25 @@ hook_start(const struct hook_req *req, struct hook **out)
 		goto fail;
 	if ((maxfd = (int)sysconf(_SC_OPEN_MAX)) < 0)
 		maxfd = 1024;
+	if (req->stdin_data != NULL) {
+		/* the whole request sits in the pipe before the child exists, so
+		 * the loop never waits on a script that does not read it */
+		if (req->stdin_len > HOOK_STDIN_MAX) {
+			errno = EMSGSIZE;
+			goto fail;
+		}
+		if (pipe2(inp, O_CLOEXEC | O_NONBLOCK) < 0 ||
+		    (req->stdin_len > 0 && write(inp[1], req->stdin_data, req->stdin_len) !=
+		    (ssize_t)req->stdin_len))
+			goto fail;
+		close_fd(&inp[1]);
+		(void)fcntl(inp[0], F_SETFL, 0);
+	}
 
 	if ((pid = fork()) < 0)
 		goto fail;
 	if (pid == 0)
-		child_exec(argv, envp, devnull, outp[1], errp[1], maxfd);
+		child_exec(argv, envp, devnull, inp[0], outp[1], errp[1], maxfd);
 
 	/* Parent. Both sides set the group, so kill(-pid) works from here on. */
 	(void)setpgid(pid, pid);
@@ -412,6 +428,8 @@ out:
 		int e = errno;
 
 		close_fd(&devnull);
+		close_fd(&inp[0]);
+		close_fd(&inp[1]);
 		close_fd(&outp[0]);
 		close_fd(&outp[1]);
 		close_fd(&errp[0]);

@@ -93,7 +93,11 @@ struct hook_req {
 	uint64_t timeout;               /* µs; 0 = HOOK_TIMEOUT_DEFAULT */
 	size_t capture_max;             /* 0: stdout to /dev/null; else capture up to this (<= HOOK_OUT_MAX) */
 	bool allow_deferred;            /* exit 2 = HOOK_DEFERRED (auth-user-pass-verify) */
+	const void *stdin_data;         /* given on stdin (then EOF); NULL: /dev/null */
+	size_t stdin_len;               /* at most HOOK_STDIN_MAX */
 };
+
+enum { HOOK_STDIN_MAX = 60 * 1024 };   /* fits a pipe's buffer: written before fork */
 
 struct hook_result {
 	enum hook_status status;

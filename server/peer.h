@@ -80,6 +80,7 @@ struct peer_local {
 
 struct tcp_conn;
 struct peer_auth;
+struct peer_cc;
 
 struct peer {
 	uint32_t id;                      /* peer-id: index into the id table */
@@ -107,6 +108,7 @@ struct peer {
 
 	char cn[CN_MAX + 1];
 	char ver[32];                     /* IV_VER, for logs */
+	char plat[32];                    /* IV_PLAT (connect handler's "platform") */
 	uint32_t iv_proto;
 	bool data_v2;                     /* use P_DATA_V2 with our peer-id */
 	bool ekm;                         /* data keys from the TLS exporter */
@@ -128,7 +130,9 @@ struct peer {
 	bool mgmt_announced;              /* got a CONNECT: owes the management a DISCONNECT */
 	uint32_t mgmt_kid;                /* KID of the pending decision */
 	uint64_t mgmt_deadline;
-	char *mgmt_cfg;                   /* client-auth block lines (per-client config) */
+	char *mgmt_cfg;                   /* per-client config lines: client-auth block, connect hook */
+	struct peer_cc *cc;               /* client-connect running (engine_hooks.c) */
+	bool cc_done;
 	size_t mgmt_cfg_len;
 
 	uint64_t connected_at;            /* wall seconds: status ("Connected Since") */

@@ -356,6 +356,7 @@ handle_client_km2(const struct session_env *env, struct peer *p, struct keystate
 		memcpy(p->cn, cn, sizeof(p->cn));
 		peerinfo_parse(cli->peer_info, strlen(cli->peer_info), &pend->pi);
 		snprintf(p->ver, sizeof(p->ver), "%s", pend->pi.ver);
+		snprintf(p->plat, sizeof(p->plat), "%s", pend->pi.plat);
 		p->iv_proto = pend->pi.has_proto ? pend->pi.proto : 0;
 		p->data_v2 = (p->iv_proto & IV_PROTO_DATA_V2) != 0;
 		p->ekm = (p->iv_proto & IV_PROTO_TLS_KEY_EXPORT) != 0;

@@ -214,6 +214,38 @@ test_argv_split(void **state)
 	hook_env_free(&env);
 }
 
+/* stdin: the request (AWS connect handler) reaches the script, then EOF;
+ * without stdin_data the script reads /dev/null; oversized is refused */
+static void
+test_stdin(void **state)
+{
+	static char big[HOOK_STDIN_MAX + 1];
+	struct hook_env env;
+	struct hook_result res;
+	struct hook *h;
+	struct hook_req req = { .command = "/bin/cat", .env = &env, .capture_max = 4096,
+		.stdin_data = "{\"connection-id\":\"x\"}\n", .stdin_len = 24 };
+
+	(void)state;
+	hook_env_init(&env);
+	req.now = mtime_now();
+	assert_int_equal(hook_start(&req, &h), 0);
+	assert_int_equal(wait_hook(h, &res, 0, NULL), 0);
+	assert_int_equal(res.status, HOOK_ALLOW);
+	assert_string_equal(res.out, "{\"connection-id\":\"x\"}\n");
+	hook_free(h);
+	req.stdin_data = NULL;
+	req.stdin_len = 0;
+	assert_int_equal(hook_start(&req, &h), 0);
+	assert_int_equal(wait_hook(h, &res, 0, NULL), 0);
+	assert_int_equal(res.out_len, 0);
+	hook_free(h);
+	req.stdin_data = big;
+	req.stdin_len = sizeof(big);
+	assert_int_equal(hook_start(&req, &h), ERR_SYS);
+	hook_env_free(&env);
+}
+
 static void
 test_env_only_given(void **state)
 {
@@ -859,6 +891,7 @@ main(void)
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test(test_spawn_errors),
 		cmocka_unit_test(test_argv_split),
+		cmocka_unit_test(test_stdin),
 		cmocka_unit_test(test_env_only_given),
 		cmocka_unit_test(test_env_checks),
 		cmocka_unit_test(test_timeout),
