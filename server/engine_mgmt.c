@@ -53,8 +53,20 @@ json_reply(struct mgmtsess *s, struct json *j)
 		return;
 	}
 	d = json_data(j, &len);
-	mgmtsess_raw(s, d, len);
-	mgmtsess_raw(s, "\r\n", 2);
+	/* one line: the JSON writer escapes every control character */
+	{
+		char *line = malloc(len + 3);
+
+		if (line == NULL) {
+			mgmtsess_error(s, "out of memory");
+			return;
+		}
+		memcpy(line, d, len);
+		memcpy(line + len, "\r\n", 3);
+		if (mgmtsess_raw(s, line, len + 2) != 0)
+			mgmtsess_error(s, "cannot send the JSON reply");
+		free(line);
+	}
 	mgmtsess_end(s);
 }
 

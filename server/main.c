@@ -22,6 +22,7 @@
 #include "addr.h"
 #include "conf_server.h"
 #include "config.h"
+#include "ctl.h"
 #include "engine.h"
 #include "err.h"
 #include "log.h"
@@ -33,6 +34,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: ovpn-endpoint --config FILE [--test-config]\n"
+	    "       ovpn-endpoint ctl ...          (admin CLI; ovpn-endpoint ctl --help)\n"
 	    "       ovpn-endpoint init --dir DIR --client-cidr CIDR [--remote HOST[:PORT]]...\n"
 	    "                          [--proto udp|tcp] [--port N] [--eni IFACE] [--force]\n"
 	    "       ovpn-endpoint --version\n"
@@ -291,6 +293,8 @@ main(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "init") == 0)
 		return cmd_init(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "ctl") == 0)
+		return ctl_main(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "c:tVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

@@ -92,6 +92,20 @@ t_wait_exit "$IDLE" 8; [ "$T_RC" = 0 ] || t_fail "the idle unauthenticated sessi
 $RUN cmd "pid" || t_fail "an admin could not get in after the idle session"
 t_pass "client-auth allows with a pushed route; two sessions at once; an idle unauthenticated one is dropped"
 
+# the admin CLI reads the socket and password from the endpoint's config
+ip netns exec "$SRV" "$ENDPOINT" ctl --config "$T_DIR/ca.conf" connections >"$T_DIR/ctl.out" 2>&1 ||
+	t_fail "ctl connections: $(cat "$T_DIR/ctl.out")"
+grep -qE "^[0-9]+ +client1 +192\.0\.2\.2:[0-9]+ +10\.8\.0\.2 " "$T_DIR/ctl.out" ||
+	t_fail "ctl connections: no client1 row: $(cat "$T_DIR/ctl.out")"
+ip netns exec "$SRV" "$ENDPOINT" ctl --config "$T_DIR/ca.conf" pool >"$T_DIR/ctl.out" 2>&1 &&
+	grep -q "^size 253 used 1 free 252" "$T_DIR/ctl.out" || t_fail "ctl pool: $(cat "$T_DIR/ctl.out")"
+ip netns exec "$SRV" "$ENDPOINT" ctl --config "$T_DIR/ca.conf" --json routes >"$T_DIR/ctl.json" 2>&1 &&
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['version']==1 and d['routes'][0]['target']=='local'" \
+	"$T_DIR/ctl.json" || t_fail "ctl --json routes: $(cat "$T_DIR/ctl.json")"
+ip netns exec "$SRV" "$ENDPOINT" ctl --tcp 127.0.0.1:7505 pool >"$T_DIR/ctl.out" 2>&1 &&
+	t_fail "ctl without the password got in"
+t_pass "admin CLI: connections and pool tables, JSON routes; no password, no entry"
+
 # kill CN: the session ends within 2 s
 t0=$(t_ms)
 $RUN cmd "kill client1" || t_fail "kill"
