@@ -2163,6 +2163,26 @@ p_log(FILE *f, const struct conf_directive *dir, const void *o)
 	fputc('\n', f);
 }
 
+/* banner "TEXT": shown by clients that display pushed `echo msg` lines
+ * (OpenVPN GUI, Tunnelblick); PUSH_REPLY splits on commas, so none here */
+static int
+h_banner(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
+	 struct conf_err *err)
+{
+	struct server_conf *c = ((struct cs_ctx *)ctx)->c;
+	size_t i, n = strlen(l->argv[1]);
+
+	if (n == 0 || n >= sizeof(c->banner))
+		return conf_errf(err, l, "banner: 1 to %zu characters", sizeof(c->banner) - 1);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)l->argv[1][i] < 0x20 || l->argv[1][i] == 0x7f ||
+		    l->argv[1][i] == ',')
+			return conf_errf(err, l, "banner: no commas or control characters (the client "
+			    "splits pushed options on commas)");
+	memcpy(c->banner, l->argv[1], n + 1);
+	return 0;
+}
+
 /* metrics IP PORT */
 static int
 h_metrics(void *ctx, const struct conf_directive *dir, const struct conf_line *l,
@@ -2226,6 +2246,8 @@ static const struct conf_directive table[] = {
 	{ "auth-user-pass-verify", 2, 2,   S,         false, h_auth_user_pass_verify,
 	                                                      p_auth_user_pass_verify },
 	{ "authorize",             2, 5,   S,         false, h_authorize, p_authorize },
+	{ "banner",                1, 1,   S,         false, h_banner, p_str,
+	                                   offsetof(struct server_conf, banner), 0, 256 },
 	{ "ca",                    1, 1,   S | C,     true,  BLOB(ca) },
 	{ "ccd-exclusive",         0, 0,   S,         false, FLAG(ccd_exclusive) },
 	{ "cert",                  1, 1,   S | C,     true,  BLOB(cert) },

@@ -210,6 +210,7 @@ struct server_conf {
 	uint32_t session_timeout;        /* seconds; 0 = none */
 	uint32_t idle_timeout;           /* seconds without tunnel traffic; 0 = none */
 	uint32_t max_user_devices;       /* sessions per username (or CN); 0 = no cap */
+	char banner[256];                /* login banner pushed as `echo msg` lines; "" = none */
 	char user[64], group_name[64];   /* user/group to run as after setup; "" = stay */
 	char log_file[512];              /* log / log-append FILE; "" = stderr */
 	bool log_append;

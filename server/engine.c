@@ -2339,6 +2339,12 @@ env_push_extra(void *owner, const struct peer *p, struct push_input *in)
 	struct engine *e = owner;
 
 	epnet_push(e->ep, p->groups, p->has_vaddr6, in);
+	if (e->conf->banner[0] != '\0') {
+		/* OpenVPN GUI's convention: the text, then the window that shows it */
+		snprintf(e->banner_msg, sizeof(e->banner_msg), "echo msg %s", e->conf->banner);
+		epnet_push_append(e->ep, e->banner_msg, in);
+		epnet_push_append(e->ep, "echo msg-window Message from the VPN", in);
+	}
 }
 
 static void

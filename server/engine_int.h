@@ -61,6 +61,7 @@ struct engine {
 	struct mgmt *mgmt;               /* management interface (engine_mgmt.c), or NULL */
 	int metrics_fd;                  /* metrics IP PORT (engine_metrics.c), -1 if none */
 	unsigned n_bg;                   /* detached hooks running (engine_hooks.c) */
+	char banner_msg[300];
 	struct ev_io metrics_io;
 	struct mconn *mconn[8];
 	/* failed connection attempts by reason (connection log reasons), for metrics */

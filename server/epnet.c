@@ -1196,6 +1196,16 @@ epnet_push(struct epnet *n, uint64_t groups, bool has6, struct push_input *in)
 	in->n_ep_push = n->n_line;
 }
 
+void
+epnet_push_append(struct epnet *n, const char *opt, struct push_input *in)
+{
+	if (n->n_line >= EPNET_PUSH_MAX)
+		return;
+	n->lp[n->n_line++] = (char *)(uintptr_t)opt;
+	in->ep_push = n->lp;
+	in->n_ep_push = n->n_line;
+}
+
 /* ---- views ---- */
 
 const struct rtable *

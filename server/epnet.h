@@ -83,6 +83,9 @@ void epnet_client_del(struct epnet *n, uint32_t peer_id);
  * The strings live in n until the next call. */
 void epnet_push(struct epnet *n, uint64_t groups, bool has6, struct push_input *in);
 
+/* Add one more option to what epnet_push gave (same lifetime). */
+void epnet_push_append(struct epnet *n, const char *opt, struct push_input *in);
+
 /* For the management socket. */
 const struct rtable *epnet_rtable(const struct epnet *n);
 const struct authz *epnet_authz(const struct epnet *n);

@@ -26,9 +26,12 @@ client() { # NAME LOG
 
 # session-timeout: 3 s, while pings flow; the client is told to restart
 start session "keepalive 1 10
-session-timeout 3"
+session-timeout 3
+banner \"Authorized use only. Sessions last 3 s.\""
 client session session-c.log
 t_wait_log "$T_DIR/session-c.log" "Initialization Sequence Completed" 20 "$CPID" || t_fail "no connect"
+grep -q "ECHO-PULL:msg Authorized use only. Sessions last 3 s." "$T_DIR/session-c.log" ||
+	t_fail "the login banner was not pushed"
 t0=$(t_ms)
 t_ping_bg "$CLI" "$T_DIR/session-ping" 10.8.0.1 40 0.2
 PING1=$T_LAST_PID
@@ -38,7 +41,7 @@ dt=$(( $(t_ms) - t0 ))
 t_wait_log "$T_DIR/session-c.log" "SIGUSR1\\[soft,server-pushed-connection-reset\\]|RESTART" 5 ||
 	t_fail "the client was not told to reconnect"
 t_stop "$PING1"; t_stop "$CPID"; t_stop "$SPID"
-t_pass "session-timeout: ended at its age limit under traffic, client told to reconnect"
+t_pass "banner pushed; session-timeout: ended at its age limit under traffic, client told to reconnect"
 
 # idle-timeout: keepalives every second do not keep a session alive
 start idle "keepalive 1 10
