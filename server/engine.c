@@ -778,13 +778,28 @@ add_group(const char *name, void *arg)
 	memcpy(p->group_names + n, name, k + 1);
 }
 
+/* The group bits of p's group names, under the current rules (names no
+ * rule or setting mentions get none). */
+static void
+group_bits(struct engine *e, struct peer *p)
+{
+	char buf[sizeof(p->group_names)], *tok, *save = NULL;
+
+	memcpy(buf, p->group_names, sizeof(buf));
+	p->groups = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		const char *one = tok;
+
+		p->groups |= epnet_groups(e->ep, &one, 1);
+	}
+}
+
 /* Groups from the certificate (client-group-from-cert) and client-config-dir;
  * a client-connect hook may add more later. */
 static void
 compute_groups(struct engine *e, struct peer *p)
 {
 	const struct server_conf *c = e->conf;
-	char buf[sizeof(p->group_names)], *tok, *save = NULL;
 	unsigned i, skipped = 0;
 	int r;
 
@@ -802,12 +817,7 @@ compute_groups(struct engine *e, struct peer *p)
 	if (p->ccd != NULL)
 		for (i = 0; i < p->ccd->n_groups; i++)
 			add_group(p->ccd->groups[i], p);
-	memcpy(buf, p->group_names, sizeof(buf));
-	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		const char *one = tok;
-
-		p->groups |= epnet_groups(e->ep, &one, 1);
-	}
+	group_bits(e, p);
 	if (p->group_names[0] != '\0')
 		log_info("peer %u (%s): groups %s", p->id, p->cn, p->group_names);
 }
@@ -2190,20 +2200,9 @@ regroup(struct engine *e)
 {
 	uint32_t i;
 
-	for (i = 0; i < e->peers.max; i++) {
-		struct peer *p = e->peers.by_id[i];
-		char buf[sizeof(p->group_names)], *tok, *save = NULL;
-
-		if (p == NULL)
-			continue;
-		memcpy(buf, p->group_names, sizeof(buf));
-		p->groups = 0;
-		for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-			const char *one = tok;
-
-			p->groups |= epnet_groups(e->ep, &one, 1);
-		}
-	}
+	for (i = 0; i < e->peers.max; i++)
+		if (e->peers.by_id[i] != NULL)
+			group_bits(e, e->peers.by_id[i]);
 }
 
 #define SWAP(a, b) do { __typeof__(a) tmp_ = (a); (a) = (b); (b) = tmp_; } while (0)

@@ -365,3 +365,19 @@ t_wait_count() {
 	done
 	return 1
 }
+
+# t_status_mask FILE: a 2.6 status report (any version) with what differs
+# between two runs and two implementations masked: dates, epoch times, the
+# client's port, the title, byte counts, client and peer ids, DCO.
+t_status_mask() {
+	sed -E \
+		-e 's/[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}/DATE/g' \
+		-e 's/(^|[,\t])[0-9]{10}($|[,\t])/\1EPOCH\2/g' -e 's/(^|[,\t])[0-9]{10}($|[,\t])/\1EPOCH\2/g' \
+		-e 's/192\.0\.2\.2:[0-9]+/192.0.2.2:PORT/g' \
+		-e 's/^(TITLE[,\t]).*/\1TITLE/' \
+		-e 's/^(CLIENT_LIST([,\t][^,\t]*){4}[,\t])[0-9]+[,\t][0-9]+/\1BYTES\tBYTES/' \
+		-e 's/^(client1,192\.0\.2\.2:PORT,)[0-9]+,[0-9]+/\1BYTES,BYTES/' \
+		-e 's/^(CLIENT_LIST.*[,\t])[0-9]+([,\t])[0-9]+([,\t][A-Z0-9-]+)$/\1CID\2PID\3/' \
+		-e 's/^(GLOBAL_STATS[,\t]dco_enabled[,\t])[01]$/\1DCO/' \
+		-e 's/\t/,/g' "$1"
+}
