@@ -678,6 +678,25 @@ engine_mgmt_open(struct engine *e)
 		return r;
 	}
 	log_set_sink(log_sink, e);
+	{
+		/* the state history 2.6 keeps for `state`: a server goes through
+		 * these three at start (management-interface.md §3.1) */
+		char gw[ADDR_STR_MAX] = "", gw6[ADDR_STR_MAX] = "", lip[ADDR_STR_MAX] = "";
+		char entry[256];
+		uint64_t now = mtime_wall_sec();
+
+		addr_format(&e->pool.gateway, gw, sizeof(gw));
+		if (e->pool.has6)
+			addr_format(&e->pool.gateway6, gw6, sizeof(gw6));
+		mgmt_broadcast_state(e->mgmt, now, "CONNECTING,,,,,,");
+		snprintf(entry, sizeof(entry), "ASSIGN_IP,,%s,,,,%s%s", gw, gw6[0] ? "," : "", gw6);
+		mgmt_broadcast_state(e->mgmt, now, entry);
+		if (c->has_local)
+			addr_format(&c->local, lip, sizeof(lip));
+		snprintf(entry, sizeof(entry), "CONNECTED,SUCCESS,%s,,,%s,%u%s%s", gw, lip, c->port,
+		    gw6[0] ? "," : "", gw6);
+		mgmt_broadcast_state(e->mgmt, now, entry);
+	}
 	log_info("management interface listening on %s%s%.0u", c->mgmt_where,
 	    c->mgmt_unix ? "" : " port ", c->mgmt_unix ? 0 : c->mgmt_port);
 	return 0;

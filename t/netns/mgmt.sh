@@ -73,8 +73,10 @@ t_wait_log "$T_DIR/c1.log" "Initialization Sequence Completed" 20 "$CPID" || t_f
 t_wait_exit "$ADMIN" 10; [ "$T_RC" = 0 ] || t_fail "admin session: $(cat "$T_DIR/allow.mc")"
 grep -q "route 10.77.0.0 255.255.0.0" "$T_DIR/c1.log" || t_fail "the client-auth push line did not reach the client"
 grep -q "^SUCCESS: client-auth command succeeded" "$T_DIR/admin.out" || t_fail "no client-auth SUCCESS"
-ip netns exec "$SRV" $MC connect "$M" password sesame out "$T_DIR/second.out" cmd "status 2" ||
-	t_fail "a second session could not work"
+ip netns exec "$SRV" $MC connect "$M" password sesame out "$T_DIR/second.out" cmd "status 2" \
+	cmd "state all" || t_fail "a second session could not work"
+grep -qE "^[0-9]+,CONNECTED,SUCCESS,10\.8\.0\.1,,,,1194$" "$T_DIR/second.out" ||
+	t_fail "state history: $(grep -E 'CONNECT|ASSIGN' "$T_DIR/second.out")"
 grep -q "^CLIENT_LIST,client1," "$T_DIR/second.out" || t_fail "second session: no client in status"
 t_wait_exit "$IDLE" 8; [ "$T_RC" = 0 ] || t_fail "the idle unauthenticated session was not dropped: $(cat "$T_DIR/idle.out")"
 $RUN cmd "pid" || t_fail "an admin could not get in after the idle session"
