@@ -100,6 +100,7 @@ authorize 192.168.99.0/24 group contractors deny "payroll"
 authorize 172.16.50.0/24 all
 split-tunnel on
 dns-server 10.0.0.2
+client-to-client
 EOF
 
 client_conf() { # NAME [REMOTE] [EXTRA]
@@ -205,6 +206,7 @@ t_ping "$CA" 192.168.99.1 && t_fail "alice reached 192.168.99.1 (no rule allows 
 t_ping "$CB" 192.168.10.1 && t_fail "bob reached 192.168.10.1 (engineering only)"
 t_ping "$CB" 192.168.98.1 || t_fail "bob cannot reach 192.168.98.1 (contractors allow /19)"
 t_ping "$CB" 192.168.99.1 && t_fail "bob reached 192.168.99.1 (deny beats the shorter allow)"
+t_ping "$CA" 10.100.0.2 && t_fail "client-to-client without a rule that allows it"
 state ep1.log
 d1=$(hits ep1.log "default-deny hits"); r1=$(hits ep1.log "rule 5 .*deny hits")
 [ "$d1" -ge $((d0 + 6)) ] || t_fail "default-deny counter moved from $d0 to $d1 (want +6)"
@@ -217,11 +219,13 @@ t_pass "authorization: default deny, group rules, deny beats a shorter allow; co
 cp "$T_DIR/server.conf" "$T_DIR/server.conf.orig"
 echo 'authorize 192.168.99.0/24 group engineering "reloaded"' >>"$T_DIR/server.conf"
 echo 'endpoint-route 10.77.0.0/16 vpc' >>"$T_DIR/server.conf"
+printf 'authorize 10.100.0.2/32 group engineering\nauthorize 10.100.0.3/32 group contractors\n' >>"$T_DIR/server.conf"
 t_signal HUP "$SPID"
 t_wait_log "$T_DIR/ep1.log" "reload complete" 5 "$SPID" || t_fail "reload did not complete"
 ip -n "$EP" route show table 1194 | grep -q "^10.77.0.0/16 via 10.0.1.20" ||
 	t_fail "a route added by reload (as nobody, with CAP_NET_ADMIN) is not in the kernel table"
 t_ping "$CA" 192.168.99.1 || t_fail "the reloaded rule did not reach alice's live session"
+t_ping "$CA" 10.100.0.2 || t_fail "client-to-client: alice cannot reach bob once rules allow it both ways"
 echo "frobnicate 1" >>"$T_DIR/server.conf"
 t_signal HUP "$SPID"
 t_wait_log "$T_DIR/ep1.log" "reload refused.*server.conf:[0-9]+: unknown directive 'frobnicate'" 5 "$SPID" ||
@@ -234,7 +238,7 @@ cp "$T_DIR/server.conf.orig" "$T_DIR/server.conf"
 t_signal HUP "$SPID"
 t_wait_count "$T_DIR/ep1.log" "reload complete" 2 5 "$SPID" || t_fail "second reload"
 t_ping "$CA" 192.168.99.1 && t_fail "the removed rule still applies"
-t_pass "reload: a new rule applies to live sessions without reconnecting; a broken file is refused, no outage"
+t_pass "reload: a new rule applies to live sessions without reconnecting; a broken file is refused, no outage; client-to-client follows the rules"
 
 # ---- anti-spoofing: a second address on alice's tun is not hers
 ip -n "$CA" addr add 10.100.0.77/32 dev tun0
