@@ -2208,6 +2208,7 @@ regroup(struct engine *e)
 #define SWAP(a, b) do { __typeof__(a) tmp_ = (a); (a) = (b); (b) = tmp_; } while (0)
 
 static int reload(struct engine *e, uint64_t now);
+static int make_tls(const struct server_conf *c, struct tls_ctx **out);
 
 /*
  * Hot reload (SIGHUP): parse the file again; if it does not parse, nothing
@@ -2257,12 +2258,18 @@ static int
 reload(struct engine *e, uint64_t now)
 {
 	struct server_conf *nc, *c = e->conf;
+	struct tls_ctx *ntls = NULL;
 	char err[CONF_ERR_MAX];
+	bool full = false;
 	int r;
 
 	if ((nc = calloc(1, sizeof(*nc))) == NULL)
 		return ERR_NOMEM;
-	if (conf_server_load_reload(c->file, nc, err, sizeof(err)) != 0) {
+	/* With the key files readable (as root, or made readable to `user`),
+	 * the TLS identity reloads too; otherwise everything else does. */
+	if (conf_server_load(c->file, nc, err, sizeof(err)) == 0) {
+		full = true;
+	} else if (conf_server_load_reload(c->file, nc, err, sizeof(err)) != 0) {
 		log_err("reload refused, the running configuration stays in force: %s", err);
 		free(nc);
 		return ERR_CONFIG;
@@ -2274,14 +2281,40 @@ reload(struct engine *e, uint64_t now)
 	    (nc->ca.path != NULL && strcmp(nc->ca.path, c->ca.path) != 0) ||
 	    (nc->cert.path != NULL) != (c->cert.path != NULL) ||
 	    (nc->cert.path != NULL && strcmp(nc->cert.path, c->cert.path) != 0))
-		log_warnx("reload: port, proto, dev, the client network and the TLS identity (ca, "
-		    "cert, key) change only with a restart; the rest is applied");
-	if ((r = epnet_reload(e->ep, nc, mtime_wall_sec())) != 0 && r != ERR_INVAL) {
-		log_err("reload refused: the endpoint's networks could not be rebuilt (%s); the "
-		    "running configuration stays in force", err_str(r));
+		log_warnx("reload: port, proto, dev and the client network change only with a "
+		    "restart; the rest is applied");
+	if (full && (r = make_tls(nc, &ntls)) != 0) {
+		log_err("reload refused: the new TLS configuration does not load; the running "
+		    "configuration stays in force");
 		conf_server_free(nc);
 		free(nc);
 		return r;
+	}
+	if (!full)
+		log_info("reload: key files are not readable now; the TLS identity (ca, cert, key, "
+		    "tls-crypt keys) stays as it was");
+	if ((r = epnet_reload(e->ep, nc, mtime_wall_sec())) != 0 && r != ERR_INVAL) {
+		log_err("reload refused: the endpoint's networks could not be rebuilt (%s); the "
+		    "running configuration stays in force", err_str(r));
+		if (ntls != NULL)
+			tls_ctx_free(ntls);
+		conf_server_free(nc);
+		free(nc);
+		return r;
+	}
+	if (ntls != NULL) {
+		/* new handshakes (and renegotiations) use the new identity; live
+		 * sessions keep theirs (a session does not need its context) */
+		tls_ctx_free(e->tls);
+		e->tls = ntls;
+		e->senv.tls = ntls;
+		SWAP(c->ca, nc->ca);
+		SWAP(c->cert, nc->cert);
+		SWAP(c->key, nc->key);
+		SWAP(c->dh, nc->dh);
+		SWAP(c->crl, nc->crl);
+		c->dh_none = nc->dh_none;
+		log_info("reload: TLS identity reloaded (certificate, key, CA, CRL)");
 	}
 	/* take over what is safe to change under live sessions */
 	SWAP(c->push, nc->push);
@@ -2510,9 +2543,8 @@ setup_signals(struct engine *e)
 }
 
 static int
-setup_tls(struct engine *e)
+make_tls(const struct server_conf *c, struct tls_ctx **out)
 {
-	const struct server_conf *c = e->conf;
 	struct tls_conf tc;
 	char err[256] = "";
 	int r;
@@ -2544,10 +2576,16 @@ setup_tls(struct engine *e)
 		tc.verify_x509_name = c->verify_x509_name;
 		tc.verify_x509_type = c->verify_x509_type;
 	}
-	r = tls_ctx_new(&e->tls, &tc, true, err, sizeof(err));
+	r = tls_ctx_new(out, &tc, true, err, sizeof(err));
 	if (r != 0)
 		log_err("TLS setup failed: %s", err);
 	return r;
+}
+
+static int
+setup_tls(struct engine *e)
+{
+	return make_tls(e->conf, &e->tls);
 }
 
 int

@@ -75,3 +75,26 @@ grep -q "too many devices connected for this user" "$T_DIR/dev2.log" || t_fail "
 t_wait_log "$T_DIR/devices.log" "max-devices-per-user" 2 || t_fail "no log line"
 t_stop "$CPID"; t_stop "$C1"; t_stop "$SPID"
 t_pass "max-devices-per-user: one session too many is refused with the reason"
+
+# reload of the TLS identity: a new server certificate (same CA) is used by
+# new sessions; the live one carries on through the reload
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=server2 \
+	-keyout "$T_DIR/server2.key" -out "$T_DIR/server2.csr" >/dev/null 2>&1 &&
+	printf 'keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n' >"$T_DIR/server2.ext" &&
+	openssl x509 -req -in "$T_DIR/server2.csr" -CA "$P/ca.crt" -CAkey "$P/ca.key" -CAcreateserial \
+	-days 2 -extfile "$T_DIR/server2.ext" -out "$T_DIR/server2.crt" >/dev/null 2>&1 ||
+	t_fail "cannot issue server2"
+start tlsreload "keepalive 1 10"
+client tlsreload tls1.log
+t_wait_log "$T_DIR/tls1.log" "Initialization Sequence Completed" 20 "$CPID" || t_fail "no connect"
+grep -q "VERIFY OK: depth=0, CN=server$" "$T_DIR/tls1.log" || t_fail "first session: not the first certificate"
+sed -i -e "s|^cert .*|cert $T_DIR/server2.crt|" -e "s|^key .*|key $T_DIR/server2.key|" "$T_DIR/tlsreload.conf"
+t_signal HUP "$SPID"
+t_wait_log "$T_DIR/tlsreload.log" "TLS identity reloaded" 5 "$SPID" || t_fail "the TLS identity was not reloaded"
+t_ping "$CLI" 10.8.0.1 || t_fail "the live session did not survive the reload"
+t_stop "$CPID"
+client tlsreload tls2.log
+t_wait_log "$T_DIR/tls2.log" "Initialization Sequence Completed" 20 "$CPID" || t_fail "no reconnect"
+grep -q "VERIFY OK: depth=0, CN=server2$" "$T_DIR/tls2.log" || t_fail "a new session did not get the new certificate"
+t_stop "$CPID"; t_stop "$SPID"
+t_pass "reload: a new server certificate serves new sessions; the live session is untouched"
