@@ -139,20 +139,22 @@ t_wait_exit "$CPID" 10
 t_pass "client-deny: refused, with the reason the client sees"
 
 # client-pending-auth, then no decision: refused when its timeout passes.
-# The CID comes from the endpoint's log: earlier refused clients may still
-# be waiting, and a fresh session hears about every waiting client.
-n=$(t_count "$T_DIR/ca.log" "waiting for the management interface's decision")
-t_bg "$CLI" "$T_DIR/c4.log" openvpn --config "$T_DIR/c.conf"
+# This client binds port 40444, so its CID is found by its address in the
+# endpoint's log: a refused client may retry once more, and a fresh session
+# hears about every client still waiting.
+{ t_client_conf "$P" client1 192.0.2.1 40444; echo "auth-retry none"; } >"$T_DIR/c4.conf"
+t_bg "$CLI" "$T_DIR/c4.log" openvpn --config "$T_DIR/c4.conf"
 CPID=$T_LAST_PID
-t_wait_count "$T_DIR/ca.log" "waiting for the management interface's decision" $((n + 1)) 20 ||
+t_wait_log "$T_DIR/ca.log" "192.0.2.2:40444: waiting for the management interface's decision" 20 ||
 	t_fail "the fourth client did not reach the decision"
-set -- $(grep "waiting for the management interface's decision" "$T_DIR/ca.log" | tail -n 1 |
-	sed -E 's/.*\(CID ([0-9]+), KID ([0-9]+)\).*/\1 \2/')
+set -- $(grep "192.0.2.2:40444: waiting for the management interface's decision" "$T_DIR/ca.log" |
+	tail -n 1 | sed -E 's/.*\(CID ([0-9]+), KID ([0-9]+)\).*/\1 \2/')
 $RUN cmd "client-pending-auth $1 $2 WEB_AUTH::https://sso.invalid/x 2" >"$T_DIR/pend.mc" 2>&1 ||
 	t_fail "admin: $(cat "$T_DIR/pend.mc")"
 grep -q "^SUCCESS: client-pending-auth command succeeded" "$T_DIR/admin.out" || t_fail "pending reply"
 t_wait_log "$T_DIR/c4.log" "AUTH_PENDING" 5 "$CPID" || t_fail "the client was not told to wait"
-t_wait_log "$T_DIR/ca.log" "no management decision in time: refused" 5 || t_fail "pending auth did not time out"
+t_wait_log "$T_DIR/ca.log" "192.0.2.2:40444: no management decision in time: refused" 5 ||
+	t_fail "pending auth did not time out"
 t_wait_log "$T_DIR/c4.log" "AUTH_FAILED" 10 "$CPID" || t_fail "the client was not refused after the timeout"
 t_stop "$CPID" 2>/dev/null || true
 t_stop "$SPID"

@@ -224,7 +224,7 @@ test_stdin(void **state)
 	struct hook_result res;
 	struct hook *h;
 	struct hook_req req = { .command = "/bin/cat", .env = &env, .capture_max = 4096,
-		.stdin_data = "{\"connection-id\":\"x\"}\n", .stdin_len = 24 };
+		.stdin_data = "{\"connection-id\":\"x\"}\n", .stdin_len = 22 };
 
 	(void)state;
 	hook_env_init(&env);
