@@ -2208,6 +2208,90 @@ regroup(struct engine *e)
 #define SWAP(a, b) do { __typeof__(a) tmp_ = (a); (a) = (b); (b) = tmp_; } while (0)
 
 static int reload(struct engine *e, uint64_t now);
+
+static bool
+prefix_same(const struct prefix *a, const struct prefix *b)
+{
+	return a->len == b->len && addr_eq(&a->a, &b->a);
+}
+
+/*
+ * A new client network on reload: a new pool, the tunnel device's address
+ * moved, and every client told to reconnect (RESTART) to take an address
+ * from the new network (sticky leases apply).  Their sessions cannot keep
+ * addresses the device no longer routes.  On failure nothing has changed.
+ */
+static int
+repool(struct engine *e, struct server_conf *nc, uint64_t now)
+{
+	struct pool np;
+	struct peer **nb;
+	struct prefix old, neu;
+	uint32_t i;
+	unsigned n = 0;
+	int r;
+
+	memset(&np, 0, sizeof(np));
+	if ((r = pool_init(&np, &nc->server_net, nc->topology)) != 0 ||
+	    (nc->has_server_ipv6 && (r = pool_add_ipv6(&np, &nc->server_net6)) != 0)) {
+		log_err("reload refused: cannot build the new address pool: %s", err_str(r));
+		pool_free(&np);
+		return r;
+	}
+	if ((nb = calloc(np.size, sizeof(*nb))) == NULL) {
+		pool_free(&np);
+		return ERR_NOMEM;
+	}
+	/* the device: new address first, then the old one goes */
+	neu.a = np.gateway;
+	neu.len = np.net.len;
+	old.a = e->pool.gateway;
+	old.len = e->pool.net.len;
+	if ((r = rtnl_addr_add(e->rtnl, e->tun_ifindex, &neu)) != 0 && errno != EEXIST) {
+		log_err("reload refused: cannot give %s the new network's address", e->tun_name);
+		free(nb);
+		pool_free(&np);
+		return ERR_SYS;
+	}
+	rtnl_addr_del(e->rtnl, e->tun_ifindex, &old);
+	if (e->pool.has6) {
+		old.a = e->pool.gateway6;
+		old.len = e->pool.net6.len;
+		rtnl_addr_del(e->rtnl, e->tun_ifindex, &old);
+	}
+	if (np.has6) {
+		neu.a = np.gateway6;
+		neu.len = np.net6.len;
+		if (rtnl_addr_add(e->rtnl, e->tun_ifindex, &neu) != 0 && errno != EEXIST)
+			log_warnx("reload: cannot give %s the new IPv6 address", e->tun_name);
+	}
+	for (i = 0; i < e->peers.max; i++) {
+		struct peer *p = e->peers.by_id[i];
+
+		if (p == NULL || !p->has_vaddr)
+			continue;
+		/* its address belongs to the old pool: forget it, so that the
+		 * new pool never frees an address it handed to someone else */
+		p->has_vaddr = false;
+		p->has_vaddr6 = false;
+		if (p->state == PEER_ACTIVE && !p->closing) {
+			session_send_text(&e->senv, p, "RESTART", now);
+			session_close(p, now + MTIME_SEC(1), "the client network changed (reload)");
+			peer_schedule(e, p);
+			n++;
+		}
+	}
+	pool_free(&e->pool);
+	free(e->by_vaddr);
+	e->pool = np;
+	e->by_vaddr = nb;
+	e->conf->server_net = nc->server_net;
+	e->conf->server_net6 = nc->server_net6;
+	e->conf->has_server_ipv6 = nc->has_server_ipv6;
+	e->conf->has_client_cidr = nc->has_client_cidr;
+	log_info("reload: new client network; %u client(s) told to reconnect", n);
+	return 0;
+}
 static int make_tls(const struct server_conf *c, struct tls_ctx **out);
 
 /*
@@ -2260,7 +2344,7 @@ reload(struct engine *e, uint64_t now)
 	struct server_conf *nc, *c = e->conf;
 	struct tls_ctx *ntls = NULL;
 	char err[CONF_ERR_MAX];
-	bool full = false;
+	bool full = false, pool_changed;
 	int r;
 
 	if ((nc = calloc(1, sizeof(*nc))) == NULL)
@@ -2275,14 +2359,9 @@ reload(struct engine *e, uint64_t now)
 		return ERR_CONFIG;
 	}
 	if (nc->port != c->port || strcmp(nc->proto, c->proto) != 0 || strcmp(nc->dev, c->dev) != 0 ||
-	    nc->server_net.len != c->server_net.len || !addr_eq(&nc->server_net.a, &c->server_net.a) ||
-	    nc->topology != c->topology ||
-	    (nc->ca.path != NULL) != (c->ca.path != NULL) ||
-	    (nc->ca.path != NULL && strcmp(nc->ca.path, c->ca.path) != 0) ||
-	    (nc->cert.path != NULL) != (c->cert.path != NULL) ||
-	    (nc->cert.path != NULL && strcmp(nc->cert.path, c->cert.path) != 0))
-		log_warnx("reload: port, proto, dev and the client network change only with a "
-		    "restart; the rest is applied");
+	    nc->topology != c->topology)
+		log_warnx("reload: port, proto, dev and topology change only with a restart; the "
+		    "rest is applied");
 	if (full && (r = make_tls(nc, &ntls)) != 0) {
 		log_err("reload refused: the new TLS configuration does not load; the running "
 		    "configuration stays in force");
@@ -2293,6 +2372,24 @@ reload(struct engine *e, uint64_t now)
 	if (!full)
 		log_info("reload: key files are not readable now; the TLS identity (ca, cert, key, "
 		    "tls-crypt keys) stays as it was");
+	pool_changed = !prefix_same(&nc->server_net, &c->server_net) ||
+	    nc->has_server_ipv6 != c->has_server_ipv6 ||
+	    (nc->has_server_ipv6 && !prefix_same(&nc->server_net6, &c->server_net6));
+	if (pool_changed && nc->topology != c->topology) {
+		log_err("reload refused: a new client network with a new topology needs a restart");
+		conf_server_free(nc);
+		free(nc);
+		if (ntls != NULL)
+			tls_ctx_free(ntls);
+		return ERR_CONFIG;
+	}
+	if (pool_changed && (r = repool(e, nc, now)) != 0) {
+		conf_server_free(nc);
+		free(nc);
+		if (ntls != NULL)
+			tls_ctx_free(ntls);
+		return r;
+	}
 	if ((r = epnet_reload(e->ep, nc, mtime_wall_sec())) != 0 && r != ERR_INVAL) {
 		log_err("reload refused: the endpoint's networks could not be rebuilt (%s); the "
 		    "running configuration stays in force", err_str(r));

@@ -381,10 +381,9 @@ collect_rule(const struct rtnl_rule *rule, void *arg)
 }
 
 static void
-kernel_clear(struct epnet *n)
+kernel_clear_rules(struct epnet *n)
 {
 	struct rule_list *l;
-	unsigned k = 0;
 	size_t i;
 
 	/* batches of 64: a crash may have left many "to IROUTE" rules */
@@ -403,6 +402,14 @@ kernel_clear(struct epnet *n)
 		} while (l->n == sizeof(l->v) / sizeof(l->v[0]));
 		free(l);
 	}
+}
+
+static void
+kernel_clear(struct epnet *n)
+{
+	unsigned k = 0;
+
+	kernel_clear_rules(n);
 	if (rtnl_route_flush_table(n->rtnl, n->table, &k) != 0)
 		log_warnx("cannot flush routing table %u: %s", n->table, strerror(errno));
 }
@@ -931,10 +938,12 @@ epnet_reload(struct epnet *n, const struct server_conf *c, uint64_t now)
 	struct carry cy;
 	int r;
 
-	if (c->endpoint != n->on || c->ep_table != n->table ||
-	    !prefix_eq(&c->server_net, &n->cidr4) || c->has_server_ipv6 != n->has6) {
-		log_warnx("reload: turning the endpoint on or off, or changing endpoint-table or the "
-		    "client CIDR, needs a restart; keeping the running network config");
+	bool cidr_changed = !prefix_eq(&c->server_net, &n->cidr4) ||
+	    c->has_server_ipv6 != n->has6 || (n->has6 && !prefix_eq(&c->server_net6, &n->cidr6));
+
+	if (c->endpoint != n->on || c->ep_table != n->table) {
+		log_warnx("reload: turning the endpoint on or off, or changing endpoint-table, "
+		    "needs a restart; keeping the running network config");
 		return ERR_INVAL;
 	}
 	if ((rt = rt_new()) == NULL || (az = authz_new()) == NULL) {
@@ -962,6 +971,21 @@ epnet_reload(struct epnet *n, const struct server_conf *c, uint64_t now)
 	authz_free(n->az);
 	n->rt = rt;
 	n->az = az;
+	if (cidr_changed && n->on) {
+		/* the policy rules follow the new client network */
+		kernel_clear_rules(n);
+		n->cidr4 = c->server_net;
+		n->has6 = c->has_server_ipv6;
+		if (n->has6)
+			n->cidr6 = c->server_net6;
+		add_from_rule(n, &n->cidr4);
+		if (n->has6)
+			add_from_rule(n, &n->cidr6);
+	} else if (cidr_changed) {
+		n->cidr4 = c->server_net;
+		n->has6 = c->has_server_ipv6;
+		n->cidr6 = c->server_net6;
+	}
 	if (!n->on)
 		return 0;
 	full_sync(n);

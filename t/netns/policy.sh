@@ -98,3 +98,20 @@ t_wait_log "$T_DIR/tls2.log" "Initialization Sequence Completed" 20 "$CPID" || t
 grep -q "VERIFY OK: depth=0, CN=server2$" "$T_DIR/tls2.log" || t_fail "a new session did not get the new certificate"
 t_stop "$CPID"; t_stop "$SPID"
 t_pass "reload: a new server certificate serves new sessions; the live session is untouched"
+
+# reload with a new client network: clients are told to reconnect and come
+# back with an address from the new pool; the device moves with it
+start repool "keepalive 1 10"
+client repool rp.log
+t_wait_log "$T_DIR/rp.log" "Initialization Sequence Completed" 20 "$CPID" || t_fail "no connect"
+[ "$(t_tun_addr "$CLI")" = 10.8.0.2 ] || t_fail "first address: $(t_tun_addr "$CLI")"
+sed -i 's/^server 10.8.0.0 255.255.255.0/server 10.9.0.0 255.255.255.0/' "$T_DIR/repool.conf"
+t_signal HUP "$SPID"
+t_wait_log "$T_DIR/repool.log" "reload: new client network; 1 client\\(s\\) told to reconnect" 5 "$SPID" ||
+	t_fail "the new pool was not taken"
+t_wait_count "$T_DIR/rp.log" "Initialization Sequence Completed" 2 20 "$CPID" || t_fail "no reconnect"
+[ "$(t_tun_addr "$CLI")" = 10.9.0.2 ] || t_fail "after the reload the client has $(t_tun_addr "$CLI")"
+t_ping "$CLI" 10.9.0.1 || t_fail "no tunnel in the new network"
+ip -n "$SRV" -4 -o addr show dev tun0 | grep -q "10.8.0.1" && t_fail "the old address is still on the device"
+t_stop "$CPID"; t_stop "$SPID"
+t_pass "reload: a new client network moves the device and reconnects clients into the new pool"
