@@ -857,6 +857,24 @@ assign_address(struct engine *e, struct peer *p)
 	return pool_alloc(&e->pool, &p->vaddr, &p->pool_idx);
 }
 
+/* The address p will most likely get (for a client-connect hook's
+ * ifconfig_pool_remote_ip, which 2.6 sets before the hook runs): its sticky
+ * lease or the next free address; client-config-dir or the hook itself may
+ * still pick another.  Nothing is taken. */
+int
+engine_predict_addr(struct engine *e, const struct peer *p, struct addr *out)
+{
+	if (p->has_vaddr) {
+		*out = p->vaddr;
+		return 0;
+	}
+	if (assign_address(e, (struct peer *)p) != 0)
+		return ERR_FULL;
+	*out = p->vaddr;
+	pool_release(&e->pool, &p->vaddr);
+	return 0;
+}
+
 enum { IPP_SAVE_DELAY_MS = 1000 };
 
 static void

@@ -222,6 +222,28 @@ engine_hook_disconnect(struct engine *e, const struct peer *p)
 
 /* ---- the connect stage ---- */
 
+/* 2.6 sets these before client-connect runs: the server's tunnel address
+ * and the address the client gets (here: will most likely get). */
+static int
+pool_env(struct engine *e, const struct peer *p, struct hook_env *env)
+{
+	char a[ADDR_STR_MAX];
+	struct addr mask, x;
+	int r = 0;
+
+	if (addr_format(&e->pool.gateway, a, sizeof(a)) == 0)
+		r = hook_env_set(env, "ifconfig_local", a);
+	addr_netmask_from_len(e->pool.net.len, &mask);
+	if (r == 0 && addr_format(&mask, a, sizeof(a)) == 0) {
+		r = hook_env_set(env, "ifconfig_netmask", a);
+		if (r == 0)
+			r = hook_env_set(env, "ifconfig_pool_netmask", a);
+	}
+	if (r == 0 && engine_predict_addr(e, p, &x) == 0 && addr_format(&x, a, sizeof(a)) == 0)
+		r = hook_env_set(env, "ifconfig_pool_remote_ip", a);
+	return r;
+}
+
 void
 engine_cc_free(struct engine *e, struct peer *p)
 {
@@ -391,6 +413,8 @@ engine_cc_start(struct engine *e, struct peer *p, uint8_t key_id, uint64_t now)
 	memset(&req, 0, sizeof(req));
 	json_init_alloc(&j, AWSHOOK_REQUEST_MAX);
 	r = base_env(e, p, &env, "client-connect");
+	if (r == 0)
+		r = pool_env(e, p, &env);
 	if (r == 0 && cc->aws) {
 		struct awshook_request ar;
 		uint16_t port;

@@ -140,6 +140,7 @@ void engine_mgmt_client_event_to(struct engine *e, const struct peer *p, enum mg
 				 uint32_t kid, struct mgmt_sess_ref *ref);
 
 void engine_peer_schedule(struct engine *e, struct peer *p);
+int engine_predict_addr(struct engine *e, const struct peer *p, struct addr *out);
 /* the decision on key key_id after the connect stage: done (result) or go on (management) */
 void engine_auth_done(struct engine *e, struct peer *p, uint8_t key_id, int result,
 		      const char *reason, uint64_t now);

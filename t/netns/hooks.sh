@@ -52,7 +52,9 @@ run cc-ok "client-connect $T_DIR/connect-ok
 learn-address $T_DIR/learn
 client-disconnect $T_DIR/disconnect" connect
 grep -q "route 10.66.0.0 255.255.0.0" "$T_DIR/cc-ok-client.log" || t_fail "the hook's push line did not arrive"
-grep -q "^common_name=client1$" "$T_DIR/connect.env" && grep -q "^untrusted_ip=192.0.2.2$" "$T_DIR/connect.env" ||
+grep -q "^common_name=client1$" "$T_DIR/connect.env" && grep -q "^untrusted_ip=192.0.2.2$" "$T_DIR/connect.env" &&
+	grep -q "^ifconfig_pool_remote_ip=10.8.0.2$" "$T_DIR/connect.env" &&
+	grep -q "^ifconfig_local=10.8.0.1$" "$T_DIR/connect.env" ||
 	t_fail "client-connect environment: $(cat "$T_DIR/connect.env")"
 t_wait_log "$T_DIR/cc-ok.log" "groups ops" 2 || t_fail "the hook's group was not applied"
 t_wait_log "$T_DIR/learn.log" "^add 10.8.0.2 client1$" 5 || t_fail "learn-address add"
