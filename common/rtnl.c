@@ -498,6 +498,26 @@ attr_addr(const struct nlattr *a, uint8_t family, struct addr *out)
 	return 0;
 }
 
+/* A prefix carried as a length in the fixed header and an optional address
+ * attribute (absent only for length 0).  Canonical on success. */
+static int
+attr_prefix(const struct nlattr *a, uint8_t family, uint8_t len, struct prefix *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->a.family = family;
+	if (len > addr_bits(&out->a))
+		return ERR_MALFORMED;
+	if (a != NULL) {
+		if (attr_addr(a, family, &out->a) != 0)
+			return ERR_MALFORMED;
+	} else if (len != 0) {
+		return ERR_MALFORMED;   /* a prefix without its address */
+	}
+	out->len = len;
+	prefix_canon(out);
+	return 0;
+}
+
 /* RTM_NEWROUTE/RTM_DELROUTE body.  ERR_NOTFOUND for a cloned route. */
 static int
 parse_route(const struct nlmsghdr *nlh, struct rtnl_route *out)
@@ -515,16 +535,8 @@ parse_route(const struct nlmsghdr *nlh, struct rtnl_route *out)
 	if ((rc = attrs_get(nlh, sizeof(*rtm), tb, RTA_MAX)) != 0)
 		return rc;
 	memset(&rt, 0, sizeof(rt));
-	rt.dst.a.family = rtm->rtm_family;
-	if (rtm->rtm_dst_len > addr_bits(&rt.dst.a))
+	if (attr_prefix(tb[RTA_DST], rtm->rtm_family, rtm->rtm_dst_len, &rt.dst) != 0)
 		return ERR_MALFORMED;
-	if (tb[RTA_DST] != NULL) {
-		if (attr_addr(tb[RTA_DST], rtm->rtm_family, &rt.dst.a) != 0)
-			return ERR_MALFORMED;
-	} else if (rtm->rtm_dst_len != 0)
-		return ERR_MALFORMED;   /* a prefix without its address */
-	rt.dst.len = rtm->rtm_dst_len;
-	prefix_canon(&rt.dst);
 	if (tb[RTA_GATEWAY] != NULL && attr_addr(tb[RTA_GATEWAY], rtm->rtm_family, &rt.gw) != 0)
 		return ERR_MALFORMED;
 	rt.table = rtm->rtm_table;
@@ -623,26 +635,9 @@ parse_rule(const struct nlmsghdr *nlh, struct rtnl_rule *out)
 	if ((rc = attrs_get(nlh, sizeof(*frh), tb, FRA_MAX)) != 0)
 		return rc;
 	memset(&rule, 0, sizeof(rule));
-	rule.src.a.family = frh->family;
-	if (frh->src_len > addr_bits(&rule.src.a))
+	if (attr_prefix(tb[FRA_SRC], frh->family, frh->src_len, &rule.src) != 0 ||
+	    attr_prefix(tb[FRA_DST], frh->family, frh->dst_len, &rule.dst) != 0)
 		return ERR_MALFORMED;
-	if (tb[FRA_SRC] != NULL) {
-		if (attr_addr(tb[FRA_SRC], frh->family, &rule.src.a) != 0)
-			return ERR_MALFORMED;
-	} else if (frh->src_len != 0)
-		return ERR_MALFORMED;
-	rule.src.len = frh->src_len;
-	prefix_canon(&rule.src);
-	rule.dst.a.family = frh->family;
-	if (frh->dst_len > addr_bits(&rule.dst.a))
-		return ERR_MALFORMED;
-	if (tb[FRA_DST] != NULL) {
-		if (attr_addr(tb[FRA_DST], frh->family, &rule.dst.a) != 0)
-			return ERR_MALFORMED;
-	} else if (frh->dst_len != 0)
-		return ERR_MALFORMED;
-	rule.dst.len = frh->dst_len;
-	prefix_canon(&rule.dst);
 	rule.table = frh->table;
 	if (attr_u32(tb[FRA_TABLE], &rule.table) != 0 ||
 	    attr_u32(tb[FRA_PRIORITY], &rule.priority) != 0)
