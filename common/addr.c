@@ -368,3 +368,9 @@ sockaddr_eq(const struct sockaddr *a, socklen_t alen, const struct sockaddr *b, 
 	}
 	return true;
 }
+
+bool
+prefix_eq(const struct prefix *a, const struct prefix *b)
+{
+	return a->len == b->len && addr_eq(&a->a, &b->a);
+}

@@ -45,6 +45,8 @@ bool addr_eq(const struct addr *a, const struct addr *b);
 /* Zero the host bits of p. */
 void prefix_canon(struct prefix *p);
 bool prefix_contains(const struct prefix *p, const struct addr *a);
+/* Same family, length and address (compare canonical prefixes). */
+bool prefix_eq(const struct prefix *a, const struct prefix *b);
 /* Max prefix length for the family: 32 or 128. */
 uint8_t addr_bits(const struct addr *a);
 

@@ -79,7 +79,7 @@ add_iroute(struct ccd *c, const struct prefix *p, const struct conf_line *l, str
 	unsigned i;
 
 	for (i = 0; i < c->n_iroute; i++)
-		if (c->iroute[i].len == p->len && addr_eq(&c->iroute[i].a, &p->a))
+		if (prefix_eq(&c->iroute[i], p))
 			return 0;
 	if (c->n_iroute >= CCD_MAX_IROUTE)
 		return conf_errf(err, l, "%s: more than %u iroutes", l->argv[0],

@@ -1675,8 +1675,7 @@ h_endpoint_route(void *ctx, const struct conf_directive *dir, const struct conf_
 		return conf_errf(err, l, "endpoint-route: unexpected '%s' (kind is vpc, peering, site "
 		    "or internet; a description with spaces needs quotes)", l->argv[a]);
 	for (k = 0; k < (int)c->n_ep_routes; k++)
-		if (c->ep_routes[k].dst.len == r.dst.len &&
-		    addr_eq(&c->ep_routes[k].dst.a, &r.dst.a))
+		if (prefix_eq(&c->ep_routes[k].dst, &r.dst))
 			return conf_errf(err, l, "endpoint-route: %s is already routed", l->argv[1]);
 	if ((k = grow((void **)&c->ep_routes, c->n_ep_routes, sizeof(r), CONF_MAX_EP_ROUTES)) != 0)
 		return conf_errf(err, l, "endpoint-route: %s", k == ERR_FULL ?
@@ -1745,7 +1744,7 @@ h_authorize(void *ctx, const struct conf_directive *dir, const struct conf_line 
 		return conf_errf(err, l, "authorize: unexpected '%s' (usage: authorize CIDR all|group "
 		    "NAME [allow|deny] [\"description\"])", l->argv[a]);
 	for (k = 0; k < (int)c->n_authz; k++)
-		if (c->authz[k].dst.len == z.dst.len && addr_eq(&c->authz[k].dst.a, &z.dst.a) &&
+		if (prefix_eq(&c->authz[k].dst, &z.dst) &&
 		    strcmp(c->authz[k].group, z.group) == 0)
 			return conf_errf(err, l, "authorize: a rule for %s and %s%s already exists",
 			    l->argv[1], z.group[0] ? "group " : "all", z.group);

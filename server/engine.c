@@ -862,13 +862,13 @@ assign_address(struct engine *e, struct peer *p)
  * lease or the next free address; client-config-dir or the hook itself may
  * still pick another.  Nothing is taken. */
 int
-engine_predict_addr(struct engine *e, const struct peer *p, struct addr *out)
+engine_predict_addr(struct engine *e, struct peer *p, struct addr *out)
 {
 	if (p->has_vaddr) {
 		*out = p->vaddr;
 		return 0;
 	}
-	if (assign_address(e, (struct peer *)p) != 0)
+	if (assign_address(e, p) != 0)
 		return ERR_FULL;
 	*out = p->vaddr;
 	pool_release(&e->pool, &p->vaddr);
@@ -2048,25 +2048,12 @@ static int
 log_route(const struct rt_entry *r, bool active, void *arg)
 {
 	struct engine *e = arg;
-	char s[PREFIX_STR_MAX], gw[ADDR_STR_MAX] = "", tgt[48];
+	char s[PREFIX_STR_MAX], gw[ADDR_STR_MAX] = "", tb[24];
+	const char *tgt = engine_route_target(e, r, tb, sizeof(tb));
 
 	prefix_format(&r->dst, s, sizeof(s));
 	if (r->gw.family != 0)
 		addr_format(&r->gw, gw, sizeof(gw));
-	switch (r->target) {
-	case RT_TARGET_NET:
-		snprintf(tgt, sizeof(tgt), "%s", epnet_target_name(e->ep, r->net));
-		break;
-	case RT_TARGET_LOCAL:
-		snprintf(tgt, sizeof(tgt), "local");
-		break;
-	case RT_TARGET_CLIENT:
-		snprintf(tgt, sizeof(tgt), "client %u", r->peer_id);
-		break;
-	case RT_TARGET_BLACKHOLE:
-		snprintf(tgt, sizeof(tgt), "blackhole");
-		break;
-	}
 	log_info("route %s -> %s%s%s origin %s%s%s%s%s%s%s", s, tgt, gw[0] ? " via " : "", gw,
 	    rt_origin_name(r->origin), r->kind != RT_KIND_NONE ? " kind " : "",
 	    rt_kind_name(r->kind), active ? "" : " (shadowed)", r->desc[0] ? " \"" : "", r->desc,
@@ -2134,15 +2121,11 @@ void
 engine_mgmt_client_auth(struct engine *e, struct mgmtsess *s, const struct mgmt_cmd *cmd,
 			uint64_t now)
 {
-	struct peer *p = NULL;
+	struct peer *p = engine_peer_by_cid(e, cmd->cid);
 	char err[CONF_ERR_MAX], msg[300];
-	uint32_t i;
 	size_t k, len = 0;
 	char *text;
 
-	for (i = 0; i < e->peers.max && p == NULL; i++)
-		if (e->peers.by_id[i] != NULL && e->peers.by_id[i]->cid == cmd->cid)
-			p = e->peers.by_id[i];
 	if (p == NULL || !p->mgmt_waiting || p->mgmt_kid != cmd->kid) {
 		mgmtsess_error(s, "%s command failed%s", cmd->verb == MGMT_V_CLIENT_DENY ?
 		    "client-deny" : cmd->verb == MGMT_V_CLIENT_PENDING_AUTH ? "client-pending-auth" :
@@ -2226,12 +2209,6 @@ regroup(struct engine *e)
 #define SWAP(a, b) do { __typeof__(a) tmp_ = (a); (a) = (b); (b) = tmp_; } while (0)
 
 static int reload(struct engine *e, uint64_t now);
-
-static bool
-prefix_same(const struct prefix *a, const struct prefix *b)
-{
-	return a->len == b->len && addr_eq(&a->a, &b->a);
-}
 
 /*
  * A new client network on reload: a new pool, the tunnel device's address
@@ -2390,9 +2367,9 @@ reload(struct engine *e, uint64_t now)
 	if (!full)
 		log_info("reload: key files are not readable now; the TLS identity (ca, cert, key, "
 		    "tls-crypt keys) stays as it was");
-	pool_changed = !prefix_same(&nc->server_net, &c->server_net) ||
+	pool_changed = !prefix_eq(&nc->server_net, &c->server_net) ||
 	    nc->has_server_ipv6 != c->has_server_ipv6 ||
-	    (nc->has_server_ipv6 && !prefix_same(&nc->server_net6, &c->server_net6));
+	    (nc->has_server_ipv6 && !prefix_eq(&nc->server_net6, &c->server_net6));
 	if (pool_changed && nc->topology != c->topology) {
 		log_err("reload refused: a new client network with a new topology needs a restart");
 		conf_server_free(nc);

@@ -225,7 +225,7 @@ engine_hook_disconnect(struct engine *e, const struct peer *p)
 /* 2.6 sets these before client-connect runs: the server's tunnel address
  * and the address the client gets (here: will most likely get). */
 static int
-pool_env(struct engine *e, const struct peer *p, struct hook_env *env)
+pool_env(struct engine *e, struct peer *p, struct hook_env *env)
 {
 	char a[ADDR_STR_MAX];
 	struct addr mask, x;

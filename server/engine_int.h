@@ -131,6 +131,11 @@ void engine_mgmt_client_auth(struct engine *e, struct mgmtsess *s, const struct 
 			     uint64_t now);
 
 /* engine_mgmt.c */
+struct peer *engine_peer_by_cid(struct engine *e, uint64_t cid);
+struct rt_entry;
+/* "vpc", "local", "client:7", "blackhole": where a route leads, for humans */
+const char *engine_route_target(struct engine *e, const struct rt_entry *r, char *buf,
+				size_t cap);
 int engine_mgmt_open(struct engine *e);
 void engine_mgmt_close(struct engine *e);
 void engine_mgmt_client_event(struct engine *e, const struct peer *p, enum mgmt_client_ev ev,
@@ -140,7 +145,7 @@ void engine_mgmt_client_event_to(struct engine *e, const struct peer *p, enum mg
 				 uint32_t kid, struct mgmt_sess_ref *ref);
 
 void engine_peer_schedule(struct engine *e, struct peer *p);
-int engine_predict_addr(struct engine *e, const struct peer *p, struct addr *out);
+int engine_predict_addr(struct engine *e, struct peer *p, struct addr *out);
 /* the decision on key key_id after the connect stage: done (result) or go on (management) */
 void engine_auth_done(struct engine *e, struct peer *p, uint8_t key_id, int result,
 		      const char *reason, uint64_t now);

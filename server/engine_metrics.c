@@ -75,14 +75,11 @@ build(struct engine *e, struct metrics *m)
 	const struct authz *az = epnet_authz(e->ep);
 	struct metrics_label l[4];
 	char cid[24], rule[16], dst[PREFIX_STR_MAX];
-	unsigned n = 0;
 	uint32_t i;
 	size_t k;
 	int64_t next;
 
-	for (i = 0; i < e->peers.max; i++)
-		n += e->peers.by_id[i] != NULL && e->peers.by_id[i]->state == PEER_ACTIVE;
-	one(m, "ovpn_endpoint_clients", METRICS_GAUGE, "Connected clients.", n);
+	one(m, "ovpn_endpoint_clients", METRICS_GAUGE, "Connected clients.", e->n_clients);
 	one(m, "ovpn_endpoint_pool_size", METRICS_GAUGE, "Addresses in the client pool.",
 	    e->pool.size);
 	one(m, "ovpn_endpoint_pool_used", METRICS_GAUGE, "Addresses in use.", e->pool.used);

@@ -70,8 +70,8 @@ json_reply(struct mgmtsess *s, struct json *j)
 	mgmtsess_end(s);
 }
 
-static struct peer *
-peer_by_cid(struct engine *e, uint64_t cid)
+struct peer *
+engine_peer_by_cid(struct engine *e, uint64_t cid)
 {
 	uint32_t i;
 
@@ -90,7 +90,7 @@ static void
 cmd_load_stats(struct engine *e, struct mgmtsess *s, bool json)
 {
 	uint64_t in = 0, out = 0;
-	unsigned n = 0;
+	unsigned n = e->n_clients;
 	uint32_t i;
 	struct json j;
 
@@ -101,7 +101,6 @@ cmd_load_stats(struct engine *e, struct mgmtsess *s, bool json)
 			continue;
 		in += p->bytes_in;
 		out += p->bytes_out;
-		n += p->state == PEER_ACTIVE;
 	}
 	in += e->bytes_in_gone;
 	out += e->bytes_out_gone;
@@ -225,7 +224,7 @@ cmd_kill(struct engine *e, struct mgmtsess *s, const struct mgmt_cmd *cmd, uint6
 static void
 cmd_client_kill(struct engine *e, struct mgmtsess *s, const struct mgmt_cmd *cmd, uint64_t now)
 {
-	struct peer *p = peer_by_cid(e, cmd->cid);
+	struct peer *p = engine_peer_by_cid(e, cmd->cid);
 	const char *msg = cmd->argc >= 3 ? cmd->argv[2] : "RESTART";
 	size_t i;
 
@@ -296,8 +295,8 @@ struct route_walk {
 	uint64_t now;
 };
 
-static const char *
-target_text(struct engine *e, const struct rt_entry *r, char *buf, size_t cap)
+const char *
+engine_route_target(struct engine *e, const struct rt_entry *r, char *buf, size_t cap)
 {
 	switch (r->target) {
 	case RT_TARGET_NET:
@@ -318,7 +317,7 @@ route_cb(const struct rt_entry *r, bool active, void *arg)
 {
 	struct route_walk *w = arg;
 	char dst[PREFIX_STR_MAX], gw[ADDR_STR_MAX] = "", tb[24];
-	const char *tgt = target_text(w->e, r, tb, sizeof(tb));
+	const char *tgt = engine_route_target(w->e, r, tb, sizeof(tb));
 	uint64_t age = w->now > r->since ? w->now - r->since : 0;
 
 	prefix_format(&r->dst, dst, sizeof(dst));
@@ -517,17 +516,13 @@ exec_cb(void *arg, struct mgmt_sess_ref *ref, const struct mgmt_cmd *cmd)
 	struct engine *e = arg;
 	struct mgmtsess *s = mgmt_session(ref);
 	uint64_t now = evloop_now(&e->loop);
-	uint32_t i;
-	unsigned n = 0;
 
 	switch (cmd->verb) {
 	case MGMT_V_PID:
 		mgmtsess_success(s, "pid=%d", (int)getpid());
 		break;
 	case MGMT_V_NCLIENTS:
-		for (i = 0; i < e->peers.max; i++)
-			n += e->peers.by_id[i] != NULL && e->peers.by_id[i]->state == PEER_ACTIVE;
-		mgmtsess_success(s, "nclients=%u", n);
+		mgmtsess_success(s, "nclients=%u", e->n_clients);
 		break;
 	case MGMT_V_LOAD_STATS:
 		cmd_load_stats(e, s, cmd->json);
@@ -755,12 +750,9 @@ engine_mgmt_client_event_to(struct engine *e, const struct peer *p, enum mgmt_cl
 	struct addr ra;
 	uint16_t port = 0;
 	size_t n = 0, i;
-	unsigned nc = 0;
 
 	if (e->mgmt == NULL)
 		return;
-	for (i = 0; i < e->peers.max; i++)
-		nc += e->peers.by_id[i] != NULL && e->peers.by_id[i]->state == PEER_ACTIVE;
 	if (addr_from_sockaddr((const struct sockaddr *)&p->sa, p->salen, &ra, &port) == 0)
 		addr_format(&ra, ip, sizeof(ip));
 	env_add(vars, &n, 32, ev == MGMT_EV_ESTABLISHED || ev == MGMT_EV_DISCONNECT ?
@@ -797,7 +789,7 @@ engine_mgmt_client_event_to(struct engine *e, const struct peer *p, enum mgmt_cl
 	memset(&env, 0, sizeof(env));
 	env.vars = (const char *const *)vars;
 	env.nvars = n;
-	env.n_clients = (int)nc;
+	env.n_clients = (int)e->n_clients;
 	if (ev == MGMT_EV_ESTABLISHED && e->conf->mgmt_client_auth && ref == NULL) {
 		struct addr_note note = { p->cid, a };
 

@@ -71,18 +71,12 @@ struct epnet {
 	struct log_rl rl;
 	/* PUSH scratch (epnet_push) */
 	char line[EPNET_PUSH_MAX][EPNET_PUSH_LEN];
-	char *lp[EPNET_PUSH_MAX];
+	const char *lp[EPNET_PUSH_MAX];
 	unsigned n_line;
 	bool push_truncated;
 };
 
 /* ---- small helpers ---- */
-
-static bool
-prefix_eq(const struct prefix *a, const struct prefix *b)
-{
-	return a->len == b->len && addr_eq(&a->a, &b->a);
-}
 
 static bool
 prefix_inside(const struct prefix *outer, const struct prefix *p)
@@ -1225,7 +1219,7 @@ epnet_push_append(struct epnet *n, const char *opt, struct push_input *in)
 {
 	if (n->n_line >= EPNET_PUSH_MAX)
 		return;
-	n->lp[n->n_line++] = (char *)(uintptr_t)opt;
+	n->lp[n->n_line++] = opt;
 	in->ep_push = n->lp;
 	in->n_ep_push = n->n_line;
 }

@@ -28,7 +28,7 @@ enum {
 struct push_input {
 	char *const *cfg_push;        /* operator `push` options, in config order */
 	unsigned n_cfg_push;
-	char *const *ep_push;         /* the endpoint's: authorized routes, redirect-gateway, DNS */
+	const char *const *ep_push;   /* the endpoint's: authorized routes, redirect-gateway, DNS */
 	unsigned n_ep_push;
 	char *const *ccd_push;        /* this client's client-config-dir push lines */
 	unsigned n_ccd_push;

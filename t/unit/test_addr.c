@@ -485,10 +485,29 @@ test_sockaddr(void **state)
 	assert_false(sockaddr_eq((struct sockaddr *)&sin, sizeof(sin), (struct sockaddr *)&sin6b, sizeof(sin6b)));
 }
 
+static void
+test_prefix_eq(void **state)
+{
+	struct prefix a, b;
+
+	(void)state;
+	assert_int_equal(prefix_parse("10.0.0.0/16", false, &a), 0);
+	assert_int_equal(prefix_parse("10.0.0.0/16", false, &b), 0);
+	assert_true(prefix_eq(&a, &b));
+	assert_int_equal(prefix_parse("10.0.0.0/17", false, &b), 0);
+	assert_false(prefix_eq(&a, &b));          /* same address, other length */
+	assert_int_equal(prefix_parse("10.1.0.0/16", false, &b), 0);
+	assert_false(prefix_eq(&a, &b));
+	assert_int_equal(prefix_parse("::/16", false, &b), 0);
+	assert_int_equal(prefix_parse("0.0.0.0/16", false, &a), 0);
+	assert_false(prefix_eq(&a, &b));          /* families differ */
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prefix_eq),
 		cmocka_unit_test(test_addr_roundtrip),
 		cmocka_unit_test(test_addr_hostile),
 		cmocka_unit_test(test_prefix_roundtrip),
